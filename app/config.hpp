@@ -1,0 +1,50 @@
+#pragma once
+
+#include "net/limits.hpp"
+#include "net/log.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herald::app {
+
+/// The node's whole configuration: one immutable value, validated before anything starts.
+/// Every field's default is written here and documented in the README.
+struct config {
+  /// Address to listen on.
+  std::string bind = "127.0.0.1";
+  /// Port to listen on; 0 picks a free one (printed at start-up).
+  std::uint16_t port = 8080;
+  log::level log_level = log::level::info;
+  /// Threads running the sockets (one Asio io_context shared by all).
+  unsigned io_threads = 1;
+  /// CAF scheduler workers (task, supervisor and group actors).
+  unsigned scheduler_threads = 1;
+  /// How long a SIGINT/SIGTERM waits for in-flight exchanges before closing what is left.
+  std::chrono::milliseconds shutdown_grace{10'000};
+  net::limits limits;
+};
+
+/// What loading the configuration gave: a config, a request for help, or an error message
+/// that names the offending key or flag.
+struct config_result {
+  std::optional<config> value;
+  bool help = false;
+  std::string error;
+};
+
+/// Reads a JSON configuration document over `base`. Unknown keys, wrong types and values out
+/// of range are errors naming the key (`limits.body_limit_bytes: must be ...`).
+config_result parse_config(std::string_view json_text, config base = {});
+
+/// The node's command line: `--config FILE` first, then `--bind`, `--port`, `--log-level`
+/// override the file. `--help` asks for the usage text.
+config_result load_config(int argc, const char* const* argv);
+
+/// The usage text printed by `herald --help`.
+std::string_view usage() noexcept;
+
+} // namespace herald::app

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "net/http.hpp"
+
+#include <boost/system/error_code.hpp>
+#include <optional>
+#include <string_view>
+
+namespace herald::net {
+
+/// Every failure that reaches a client as an HTTP status. Handlers, the session and (later)
+/// actors report these values; `status_of` and `message_of` are the one table that maps them
+/// to the wire. When adding a value: add a row to both tables in http_error.cpp and a case to
+/// the unit test `http_error_test`.
+enum class http_error {
+  malformed_request,    ///< the bytes are not an HTTP/1.x request
+  bad_target,           ///< the request target is not a valid origin-form URL
+  header_too_large,     ///< header block over `limits::header_limit`
+  body_too_large,       ///< body over `limits::body_limit`
+  request_timeout,      ///< header or body did not arrive in time
+  not_found,            ///< no route has this path
+  method_not_allowed,   ///< a route has this path, not with this method
+  too_many_connections, ///< over `limits::max_connections`
+  shutting_down,        ///< the node is draining
+  internal,             ///< a handler failed; the details go to the log, not the client
+};
+
+/// The HTTP status that carries `e`.
+status status_of(http_error e) noexcept;
+
+/// The sentence put in the `{"Error": ...}` body for `e`.
+std::string_view message_of(http_error e) noexcept;
+
+/// Whether the connection must be closed after answering `e` (the parser's state is lost).
+bool closes_connection(http_error e) noexcept;
+
+/// Maps a failed read of a request to the error to answer with; `nullopt` means the peer went
+/// away or the read was cancelled, and there is nobody to answer.
+std::optional<http_error> classify_read_error(const boost::system::error_code& ec) noexcept;
+
+} // namespace herald::net

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace herald::net {
+
+/// Every bound the network controls. One immutable copy per listener, validated at start-up
+/// by the configuration loader; the defaults here are the documented ones.
+struct limits {
+  /// Connections served at once; the one after answers 503 and is closed.
+  std::size_t max_connections = 10'000;
+  /// Request line plus header fields, in bytes (SPEC: larger answers 431).
+  std::uint32_t header_limit = 16 * 1024;
+  /// Request body, in bytes (SPEC: larger answers 413).
+  std::uint64_t body_limit = 1024 * 1024;
+  /// From the first byte of a request until its header block is complete (slowloris: 408).
+  std::chrono::milliseconds header_timeout{10'000};
+  /// From the end of the header block until the body is complete (408).
+  std::chrono::milliseconds body_timeout{30'000};
+  /// A keep-alive connection waiting for its next request is closed quietly after this.
+  std::chrono::milliseconds idle_timeout{60'000};
+  /// A response that the peer does not drain within this is abandoned and the socket closed.
+  std::chrono::milliseconds write_timeout{30'000};
+};
+
+} // namespace herald::net

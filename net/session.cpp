@@ -1,0 +1,320 @@
+#include "net/session.hpp"
+
+#include "net/responses.hpp"
+#include "net/session_registry.hpp"
+
+#include <atomic>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+
+namespace herald::net {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+std::atomic<std::uint64_t> next_session_id{1};
+
+/// After an error answer we read and discard at most this much before closing, so the peer
+/// sees our answer instead of a reset caused by its own unread bytes.
+constexpr std::size_t linger_bytes = 256 * 1024;
+constexpr std::chrono::milliseconds linger_time{2'000};
+
+constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+
+} // namespace
+
+session::session(tcp::socket socket, const limits& lim)
+  : socket_(std::move(socket)),
+    limits_(lim),
+    id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
+    timer_(socket_.get_executor()) {
+  error_code ec;
+  peer_ = socket_.remote_endpoint(ec);
+  socket_.set_option(tcp::no_delay{true}, ec);
+}
+
+session::~session() {
+  // A session dropped before it ever ran still leaves the registry.
+  if (registry_ && !closed_)
+    registry_->remove(id_);
+}
+
+void session::attach_registry(std::shared_ptr<session_registry> registry) {
+  registry_ = std::move(registry);
+  registry_->add(id_, weak_from_this());
+}
+
+// -- commands ---------------------------------------------------------------------------------
+
+void session::start(std::shared_ptr<session_observer> observer) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), obs = std::move(observer)] {
+    self->observer_ = std::move(obs);
+    self->do_read();
+  });
+}
+
+void session::respond(response res) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), r = std::move(res)]() mutable {
+    self->do_respond(std::move(r));
+  });
+}
+
+void session::drain() {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    self->draining_ = true;
+    // Nothing of a next request has arrived: there is no exchange to finish.
+    if (self->phase_ == phase::idle)
+      self->do_close();
+  });
+}
+
+void session::close() {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->do_close(); });
+}
+
+// -- reading ----------------------------------------------------------------------------------
+
+void session::do_read() {
+  if (closed_)
+    return;
+  if (draining_ && buffer_.size() == 0) {
+    do_close();
+    return;
+  }
+  // A fresh parser per request: the limits apply to each request separately.
+  parser_.emplace();
+  parser_->header_limit(limits_.header_limit);
+  parser_->body_limit(limits_.body_limit);
+  timed_out_ = false;
+  if (buffer_.size() == 0)
+    set_deadline(phase::idle, limits_.idle_timeout);
+  else
+    set_deadline(phase::header, limits_.header_timeout);
+  http::async_read_some(socket_, buffer_, *parser_,
+                        [self = shared_from_this()](error_code ec, std::size_t) {
+                          self->on_read(ec);
+                        });
+}
+
+void session::on_read(error_code ec) {
+  if (closed_)
+    return;
+  if (ec) {
+    if (timed_out_) {
+      answer_error(http_error::request_timeout);
+      return;
+    }
+    if (auto e = classify_read_error(ec)) {
+      answer_error(*e);
+      return;
+    }
+    do_close();
+    return;
+  }
+  if (parser_->is_done()) {
+    phase_ = phase::handling;
+    const auto& req = parser_->get();
+    framing_ = {req.version(), req.keep_alive(), req.method() == verb::head};
+    if (observer_)
+      observer_->on_request(parser_->release());
+    return;
+  }
+  if (parser_->is_header_done()) {
+    if (phase_ != phase::body) {
+      set_deadline(phase::body, limits_.body_timeout);
+      // The client waits for our go-ahead before it sends the body.
+      auto expect = parser_->get()[http::field::expect];
+      if (expect.size() == 12 && boost::beast::iequals(expect, "100-continue"))
+        write_continue();
+    }
+  } else if (phase_ == phase::idle) {
+    // The first bytes of a request: from now on the header timeout runs.
+    set_deadline(phase::header, limits_.header_timeout);
+  }
+  http::async_read_some(socket_, buffer_, *parser_,
+                        [self = shared_from_this()](error_code ec, std::size_t) {
+                          self->on_read(ec);
+                        });
+}
+
+// -- writing ----------------------------------------------------------------------------------
+
+void session::write_continue() {
+  if (writing_)
+    return;
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
+                    [self = shared_from_this()](error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (self->closed_)
+                        return;
+                      if (ec) {
+                        self->do_close();
+                        return;
+                      }
+                      if (self->pending_) {
+                        auto res = std::move(*self->pending_);
+                        self->pending_.reset();
+                        self->do_respond(std::move(res));
+                      }
+                    });
+}
+
+void session::do_respond(response res) {
+  if (closed_ || phase_ != phase::handling)
+    return; // the connection closed meanwhile, or nobody asked: drop it
+  if (writing_) {
+    pending_ = std::move(res);
+    return;
+  }
+  auto f = framing_;
+  f.keep_alive = f.keep_alive && res.keep_alive() && !draining_;
+  out_.clear();
+  serialize_response(res, f, out_);
+  writing_ = true;
+  set_deadline(phase::writing, limits_.write_timeout);
+  asio::async_write(socket_, asio::buffer(out_),
+                    [self = shared_from_this(), keep_alive = f.keep_alive](error_code ec,
+                                                                           std::size_t) {
+                      self->on_write(ec, keep_alive);
+                    });
+}
+
+void session::on_write(error_code ec, bool keep_alive) {
+  writing_ = false;
+  if (closed_)
+    return;
+  if (ec) {
+    do_close();
+    return;
+  }
+  // A large body's buffer is not worth keeping for the next, small, response.
+  if (out_.capacity() > 64 * 1024)
+    std::string{}.swap(out_);
+  if (!keep_alive || draining_) {
+    linger();
+    return;
+  }
+  do_read();
+}
+
+void session::answer_error(http_error e) {
+  if (writing_) {
+    do_close();
+    return;
+  }
+  out_.clear();
+  serialize_response(error_response(e), framing{11, false, false}, out_);
+  writing_ = true;
+  set_deadline(phase::writing, limits_.write_timeout);
+  asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](error_code ec, std::size_t) {
+    self->writing_ = false;
+    if (self->closed_)
+      return;
+    if (ec) {
+      self->do_close();
+      return;
+    }
+    self->linger();
+  });
+}
+
+// -- closing ----------------------------------------------------------------------------------
+
+void session::linger() {
+  // Half-close, then read until the peer closes too (or a bound hits), so that our last
+  // answer is not destroyed by a reset.
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  set_deadline(phase::lingering, linger_time);
+  buffer_.clear();
+  auto space = buffer_.prepare(16 * 1024);
+  socket_.async_read_some(space, [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (self->closed_)
+      return;
+    self->lingered_bytes_ += n;
+    if (ec || self->lingered_bytes_ > linger_bytes) {
+      self->do_close();
+      return;
+    }
+    self->buffer_.clear();
+    self->linger();
+  });
+}
+
+void session::do_close() {
+  if (closed_)
+    return;
+  closed_ = true;
+  phase_ = phase::handling;
+  error_code ignored;
+  timer_.cancel();
+  socket_.close(ignored);
+  if (registry_)
+    registry_->remove(id_);
+  if (auto obs = std::move(observer_))
+    obs->on_closed();
+}
+
+// -- deadlines --------------------------------------------------------------------------------
+//
+// One timer per session, re-armed lazily: moving the deadline later (the common case, once
+// per request) only stores a time point; the timer re-checks when it fires. This keeps timer
+// queue operations off the per-request path.
+
+void session::set_deadline(phase p, std::chrono::milliseconds after) {
+  phase_ = p;
+  deadline_ = clock::now() + after;
+  arm_timer();
+}
+
+void session::arm_timer() {
+  if (timer_armed_ && timer_expiry_ <= deadline_)
+    return; // fires before the deadline and will re-check
+  timer_expiry_ = deadline_;
+  timer_armed_ = true;
+  timer_.expires_at(timer_expiry_);
+  timer_.async_wait([self = shared_from_this(), gen = ++timer_generation_](error_code ec) {
+    self->on_timer(gen, ec);
+  });
+}
+
+void session::on_timer(std::uint64_t generation, error_code) {
+  if (generation != timer_generation_)
+    return; // re-armed since: a newer wait is pending
+  timer_armed_ = false;
+  if (closed_ || phase_ == phase::handling)
+    return;
+  if (clock::now() < deadline_) {
+    arm_timer();
+    return;
+  }
+  on_deadline();
+}
+
+void session::on_deadline() {
+  switch (phase_) {
+    case phase::header:
+    case phase::body:
+      // Cancel the read; its handler answers 408.
+      timed_out_ = true;
+      {
+        error_code ignored;
+        socket_.cancel(ignored);
+      }
+      break;
+    case phase::idle:
+    case phase::writing:
+    case phase::lingering:
+    case phase::handling:
+      do_close();
+      break;
+  }
+}
+
+} // namespace herald::net

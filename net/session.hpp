@@ -1,0 +1,134 @@
+#pragma once
+
+#include "net/http.hpp"
+#include "net/http_error.hpp"
+#include "net/limits.hpp"
+#include "net/wire.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+namespace herald::net {
+
+class session_registry;
+
+/// What a session reports to its owner (the connection actor). Called on the session's strand;
+/// implementations forward the event as a message and return at once.
+class session_observer {
+public:
+  virtual ~session_observer() = default;
+  /// A whole request arrived. The session reads nothing more until `session::respond`.
+  virtual void on_request(request&& req) = 0;
+  /// The connection is gone: the peer left, a limit or timeout hit, or `close` was called.
+  /// Called exactly once, and nothing is called after it.
+  virtual void on_closed() = 0;
+};
+
+/// One HTTP/1.1 connection: the only code that touches its socket. Every member runs on the
+/// socket's strand; the public commands may be called from any thread and are dispatched
+/// there. At most one read and one write are in flight. Protocol errors the session can judge
+/// alone (malformed request, oversize header or body, slow client) are answered here, then the
+/// connection closes; everything else goes to the observer.
+class session : public std::enable_shared_from_this<session> {
+public:
+  using tcp = boost::asio::ip::tcp;
+
+  session(tcp::socket socket, const limits& lim);
+  ~session();
+
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  // -- commands (any thread) ------------------------------------------------------------------
+
+  /// Starts reading requests and reporting them to `observer`.
+  void start(std::shared_ptr<session_observer> observer);
+
+  /// Writes the answer to the request last reported; then reads the next one, or closes when
+  /// `res` is not keep-alive or the node is draining.
+  void respond(response res);
+
+  /// Finishes the exchange in progress, if any, then closes; closes an idle connection now.
+  void drain();
+
+  /// Closes the socket now; in-flight operations are abandoned.
+  void close();
+
+  /// Runs `f` on this session's strand: the place to run code that must not race with it.
+  template <class F>
+  void post(F&& f) {
+    boost::asio::post(socket_.get_executor(), std::forward<F>(f));
+  }
+
+  /// Counts this session in `registry` until it closes (called by the listener).
+  void attach_registry(std::shared_ptr<session_registry> registry);
+
+  // -- properties -----------------------------------------------------------------------------
+
+  const tcp::endpoint& peer() const noexcept { return peer_; }
+  std::uint64_t id() const noexcept { return id_; }
+
+private:
+  /// What the connection is waiting for; each phase has its own deadline.
+  enum class phase : std::uint8_t {
+    idle,     ///< keep-alive, no byte of the next request yet: close quietly on timeout
+    header,   ///< inside a header block: 408 on timeout
+    body,     ///< inside a body: 408 on timeout
+    handling, ///< the observer has the request: no deadline
+    writing,  ///< our response is going out: close on timeout
+    lingering ///< after an error answer, draining the peer's bytes before closing
+  };
+
+  using clock = std::chrono::steady_clock;
+
+  void do_read();
+  void on_read(boost::system::error_code ec);
+  void do_respond(response res);
+  void on_write(boost::system::error_code ec, bool keep_alive);
+  void write_continue();
+  void answer_error(http_error e);
+  void linger();
+  void do_close();
+
+  void set_deadline(phase p, std::chrono::milliseconds after);
+  void arm_timer();
+  void on_timer(std::uint64_t generation, boost::system::error_code ec);
+  void on_deadline();
+
+  tcp::socket socket_;
+  const limits& limits_;
+  std::shared_ptr<session_registry> registry_;
+  std::shared_ptr<session_observer> observer_;
+  tcp::endpoint peer_;
+  std::uint64_t id_;
+
+  boost::beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  /// The bytes of the response being written; keeps its capacity between responses.
+  std::string out_;
+  /// How to frame the answer to the request being handled.
+  framing framing_;
+  /// A response that arrived while the interim `100 Continue` was still being written.
+  std::optional<response> pending_;
+
+  boost::asio::steady_timer timer_;
+  clock::time_point deadline_{};
+  clock::time_point timer_expiry_{};
+  std::uint64_t timer_generation_ = 0;
+  phase phase_ = phase::idle;
+  bool timer_armed_ = false;
+  bool timed_out_ = false;
+  bool writing_ = false;
+  bool draining_ = false;
+  bool closed_ = false;
+  std::size_t lingered_bytes_ = 0;
+};
+
+} // namespace herald::net

@@ -1,0 +1,62 @@
+#include "net/wire.hpp"
+
+#include "net/responses.hpp"
+
+#include <charconv>
+
+namespace herald::net {
+
+namespace {
+
+void append_number(std::string& out, std::size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+bool framework_field(http::field f) noexcept {
+  return f == http::field::server || f == http::field::date ||
+         f == http::field::content_length || f == http::field::connection ||
+         f == http::field::transfer_encoding;
+}
+
+} // namespace
+
+void serialize_response(const response& res, const framing& f, std::string& out) {
+  out.append(f.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  append_number(out, res.result_int());
+  out.push_back(' ');
+  auto reason = res.reason();
+  if (reason.empty())
+    reason = http::obsolete_reason(res.result());
+  out.append(reason.data(), reason.size());
+  out.append("\r\n");
+  for (const auto& field : res) {
+    if (framework_field(field.name()))
+      continue;
+    auto name = field.name_string();
+    auto value = field.value();
+    out.append(name.data(), name.size());
+    out.append(": ");
+    out.append(value.data(), value.size());
+    out.append("\r\n");
+  }
+  out.append("Server: herald\r\nDate: ");
+  out.append(http_date_now());
+  // 1xx, 204 and 304 carry no body and no length.
+  const auto code = res.result_int();
+  const bool bodiless = code < 200 || code == 204 || code == 304;
+  if (!bodiless) {
+    out.append("\r\nContent-Length: ");
+    append_number(out, res.body().size());
+  }
+  if (!f.keep_alive)
+    out.append("\r\nConnection: close");
+  else if (f.version == 10)
+    out.append("\r\nConnection: keep-alive");
+  out.append("\r\n\r\n");
+  if (!f.head && !bodiless)
+    out.append(res.body());
+}
+
+} // namespace herald::net
