@@ -15,20 +15,17 @@ namespace {
 
 /// The session's side of the link: turns session events into messages to the actor.
 class observer final : public net::session_observer {
-public:
-  explicit observer(caf::actor self) : self_(std::move(self)) {
-  }
+ public:
+  explicit observer(caf::actor self) : self_(std::move(self)) {}
 
-  void on_request(net::request&& req) override {
-    caf::anon_send(self_, std::move(req));
-  }
+  void on_request(net::request&& req) override { caf::anon_send(self_, std::move(req)); }
 
   void on_closed() override {
     caf::anon_send(self_, closed_atom::value);
     self_ = nullptr; // the session lets go of the actor
   }
 
-private:
+ private:
   caf::actor self_;
 };
 
@@ -53,25 +50,25 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
 
   // Every message to this actor is processed on the session's strand, in order. The posted
   // job holds a strong reference, so the actor outlives its last pending message.
-  self->on_enqueue([self, unit, weak = std::weak_ptr<net::session>{session}](
-                     caf::mailbox_element_ptr ptr) {
-    auto s = weak.lock();
-    if (!s)
-      return;
-    s->post([ref = caf::strong_actor_ptr{self->ctrl()}, unit, ptr = std::move(ptr)]() mutable {
-      auto* me = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(ref));
-      me->activate(unit.get(), *ptr);
-    });
-  });
+  self->on_enqueue(
+      [self, unit, weak = std::weak_ptr<net::session>{session}](caf::mailbox_element_ptr ptr) {
+        auto s = weak.lock();
+        if (!s)
+          return;
+        s->post([ref = caf::strong_actor_ptr{self->ctrl()}, unit, ptr = std::move(ptr)]() mutable {
+          auto* me = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(ref));
+          me->activate(unit.get(), *ptr);
+        });
+      });
   // Break the session <-> actor cycle when the actor stops.
   self->on_exit([state] { state->session.reset(); });
 
   self->become(
-    [state](net::request& req) {
-      if (state->session)
-        state->session->respond(state->service->handle(req));
-    },
-    [self](closed_atom) { self->quit(); });
+      [state](net::request& req) {
+        if (state->session)
+          state->session->respond(state->service->handle(req));
+      },
+      [self](closed_atom) { self->quit(); });
 
   session->start(std::make_shared<observer>(handle));
   return handle;

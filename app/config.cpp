@@ -1,12 +1,12 @@
 #include "app/config.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <fstream>
 #include <functional>
-#include <algorithm>
 #include <sstream>
 #include <vector>
 
@@ -75,7 +75,8 @@ void walk(const json::value& v, std::string_view where, const std::vector<field>
   if (!v.is_object())
     fail(where.empty() ? "configuration" : where, "must be a JSON object");
   for (const auto& [name, value] : v.get_object()) {
-    std::string key = where.empty() ? std::string{name} : std::string{where} + "." + std::string{name};
+    std::string key =
+        where.empty() ? std::string{name} : std::string{where} + "." + std::string{name};
     auto it = std::find_if(fields.begin(), fields.end(),
                            [&](const field& f) { return f.name == std::string_view{name}; });
     if (it == fields.end())
@@ -89,39 +90,68 @@ constexpr std::int64_t hour_ms = 3'600'000;
 void apply_limits(net::limits& l, const json::value& v) {
   walk(v, "limits",
        {
-         {"max_connections",
-          [&](auto& x, auto& k) { l.max_connections = integer(x, k, 1, 1'000'000); }},
-         {"header_limit_bytes",
-          [&](auto& x, auto& k) {
-            l.header_limit = static_cast<std::uint32_t>(integer(x, k, 1024, 1024 * 1024));
-          }},
-         {"body_limit_bytes",
-          [&](auto& x, auto& k) {
-            l.body_limit = static_cast<std::uint64_t>(integer(x, k, 0, std::int64_t{1} << 32));
-          }},
-         {"header_timeout_ms", [&](auto& x, auto& k) { l.header_timeout = millis(x, k, 10, hour_ms); }},
-         {"body_timeout_ms", [&](auto& x, auto& k) { l.body_timeout = millis(x, k, 10, hour_ms); }},
-         {"idle_timeout_ms", [&](auto& x, auto& k) { l.idle_timeout = millis(x, k, 10, 24 * hour_ms); }},
-         {"write_timeout_ms", [&](auto& x, auto& k) { l.write_timeout = millis(x, k, 10, hour_ms); }},
+           {"max_connections",
+            [&](auto& x, auto& k) {
+              l.max_connections = integer(x, k, 1, 1'000'000);
+            }},
+           {"header_limit_bytes",
+            [&](auto& x, auto& k) {
+              l.header_limit = static_cast<std::uint32_t>(integer(x, k, 1024, 1024 * 1024));
+            }},
+           {"body_limit_bytes",
+            [&](auto& x, auto& k) {
+              l.body_limit = static_cast<std::uint64_t>(integer(x, k, 0, std::int64_t{1} << 32));
+            }},
+           {"header_timeout_ms",
+            [&](auto& x, auto& k) {
+              l.header_timeout = millis(x, k, 10, hour_ms);
+            }},
+           {"body_timeout_ms",
+            [&](auto& x, auto& k) {
+              l.body_timeout = millis(x, k, 10, hour_ms);
+            }},
+           {"idle_timeout_ms",
+            [&](auto& x, auto& k) {
+              l.idle_timeout = millis(x, k, 10, 24 * hour_ms);
+            }},
+           {"write_timeout_ms",
+            [&](auto& x, auto& k) {
+              l.write_timeout = millis(x, k, 10, hour_ms);
+            }},
        });
 }
 
 void apply_document(config& c, const json::value& doc) {
   walk(doc, "",
        {
-         {"bind", [&](auto& x, auto& k) { c.bind = checked_bind(text(x, k), k); }},
-         {"port",
-          [&](auto& x, auto& k) { c.port = static_cast<std::uint16_t>(integer(x, k, 0, 65535)); }},
-         {"log_level", [&](auto& x, auto& k) { c.log_level = checked_level(text(x, k), k); }},
-         {"io_threads",
-          [&](auto& x, auto& k) { c.io_threads = static_cast<unsigned>(integer(x, k, 1, 64)); }},
-         {"scheduler_threads",
-          [&](auto& x, auto& k) {
-            c.scheduler_threads = static_cast<unsigned>(integer(x, k, 1, 64));
-          }},
-         {"shutdown_grace_ms",
-          [&](auto& x, auto& k) { c.shutdown_grace = millis(x, k, 0, 10 * 60'000); }},
-         {"limits", [&](auto& x, auto&) { apply_limits(c.limits, x); }},
+           {"bind",
+            [&](auto& x, auto& k) {
+              c.bind = checked_bind(text(x, k), k);
+            }},
+           {"port",
+            [&](auto& x, auto& k) {
+              c.port = static_cast<std::uint16_t>(integer(x, k, 0, 65535));
+            }},
+           {"log_level",
+            [&](auto& x, auto& k) {
+              c.log_level = checked_level(text(x, k), k);
+            }},
+           {"io_threads",
+            [&](auto& x, auto& k) {
+              c.io_threads = static_cast<unsigned>(integer(x, k, 1, 64));
+            }},
+           {"scheduler_threads",
+            [&](auto& x, auto& k) {
+              c.scheduler_threads = static_cast<unsigned>(integer(x, k, 1, 64));
+            }},
+           {"shutdown_grace_ms",
+            [&](auto& x, auto& k) {
+              c.shutdown_grace = millis(x, k, 0, 10 * 60'000);
+            }},
+           {"limits",
+            [&](auto& x, auto&) {
+              apply_limits(c.limits, x);
+            }},
        });
 }
 

@@ -19,10 +19,10 @@ int main(int argc, char** argv) {
   }
   try {
     herald::app::server node{*loaded.value};
+    node.stop_on_signals();
     node.start();
     // The line scripts and tests wait for: the node accepts connections from now on.
     std::cout << "herald listening on " << loaded.value->bind << ":" << node.port() << std::endl;
-    node.stop_on_signals();
     node.wait();
   } catch (const std::exception& e) {
     std::cerr << "herald: " << e.what() << "\n";

@@ -27,7 +27,7 @@ namespace asio = boost::asio;
 namespace {
 
 class system_config : public caf::actor_system_config {
-public:
+ public:
   explicit system_config(unsigned workers) {
     set("scheduler.max-threads", static_cast<std::size_t>(workers));
   }
@@ -46,9 +46,8 @@ void raise_file_limit() {
 
 struct server::impl {
   explicit impl(config c)
-    : cfg(std::move(c)), ioc(static_cast<int>(cfg.io_threads)), work(ioc.get_executor()),
-      system_cfg(cfg.scheduler_threads), system(system_cfg) {
-  }
+      : cfg(std::move(c)), ioc(static_cast<int>(cfg.io_threads)), work(ioc.get_executor()),
+        system_cfg(cfg.scheduler_threads), system(system_cfg) {}
 
   // Declared in destruction order's reverse: the io_context outlives the actors, whose
   // state holds the sessions, whose sockets need it.
@@ -128,14 +127,14 @@ void server::start() {
   std::shared_ptr<const net::service> svc = s.service;
   try {
     s.listener = std::make_shared<net::listener>(
-      s.ioc, endpoint, s.cfg.limits,
-      [&system = s.system, svc](std::shared_ptr<net::session> session) {
-        actors::spawn_connection(system, std::move(session), svc);
-      },
-      [](std::string_view what) { log::warn(what); });
+        s.ioc, endpoint, s.cfg.limits,
+        [&system = s.system, svc](std::shared_ptr<net::session> session) {
+          actors::spawn_connection(system, std::move(session), svc);
+        },
+        [](std::string_view what) { log::warn(what); });
   } catch (const boost::system::system_error& e) {
-    throw std::system_error(e.code(), "cannot listen on " + s.cfg.bind + ":" +
-                                        std::to_string(s.cfg.port));
+    throw std::system_error(e.code(),
+                            "cannot listen on " + s.cfg.bind + ":" + std::to_string(s.cfg.port));
   }
   s.listener->start();
   s.started = true;
@@ -188,6 +187,7 @@ void server::impl::shutdown() {
   auto& sessions = listener->sessions();
   log::info("draining ", sessions.size(), " connection(s), grace ", cfg.shutdown_grace.count(),
             " ms");
+  sessions.start_draining();
   sessions.for_each([](net::session& x) { x.drain(); });
   if (!sessions.wait_empty(cfg.shutdown_grace)) {
     log::warn("closing ", sessions.size(), " connection(s) still open after the grace period");

@@ -29,7 +29,7 @@ namespace herald::app {
 ///
 /// Every node also answers `GET /health` and `GET /ready`.
 class server {
-public:
+ public:
   explicit server(config cfg);
   ~server();
 
@@ -74,7 +74,7 @@ public:
   /// The actor system, for code that spawns its own actors next to the node's.
   caf::actor_system& actors();
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

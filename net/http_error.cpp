@@ -8,65 +8,65 @@ namespace herald::net {
 
 status status_of(http_error e) noexcept {
   switch (e) {
-    case http_error::malformed_request:
-    case http_error::bad_target:
-      return status::bad_request;
-    case http_error::header_too_large:
-      return status::request_header_fields_too_large;
-    case http_error::body_too_large:
-      return status::payload_too_large;
-    case http_error::request_timeout:
-      return status::request_timeout;
-    case http_error::not_found:
-      return status::not_found;
-    case http_error::method_not_allowed:
-      return status::method_not_allowed;
-    case http_error::too_many_connections:
-    case http_error::shutting_down:
-      return status::service_unavailable;
-    case http_error::internal:
-      break;
+  case http_error::malformed_request:
+  case http_error::bad_target:
+    return status::bad_request;
+  case http_error::header_too_large:
+    return status::request_header_fields_too_large;
+  case http_error::body_too_large:
+    return status::payload_too_large;
+  case http_error::request_timeout:
+    return status::request_timeout;
+  case http_error::not_found:
+    return status::not_found;
+  case http_error::method_not_allowed:
+    return status::method_not_allowed;
+  case http_error::too_many_connections:
+  case http_error::shutting_down:
+    return status::service_unavailable;
+  case http_error::internal:
+    break;
   }
   return status::internal_server_error;
 }
 
 std::string_view message_of(http_error e) noexcept {
   switch (e) {
-    case http_error::malformed_request:
-      return "Malformed HTTP request";
-    case http_error::bad_target:
-      return "Invalid request target";
-    case http_error::header_too_large:
-      return "Request header fields too large";
-    case http_error::body_too_large:
-      return "Request body too large";
-    case http_error::request_timeout:
-      return "Request timed out";
-    case http_error::not_found:
-      return "Not found";
-    case http_error::method_not_allowed:
-      return "Method not allowed";
-    case http_error::too_many_connections:
-      return "Too many connections";
-    case http_error::shutting_down:
-      return "Server is shutting down";
-    case http_error::internal:
-      break;
+  case http_error::malformed_request:
+    return "Malformed HTTP request";
+  case http_error::bad_target:
+    return "Invalid request target";
+  case http_error::header_too_large:
+    return "Request header fields too large";
+  case http_error::body_too_large:
+    return "Request body too large";
+  case http_error::request_timeout:
+    return "Request timed out";
+  case http_error::not_found:
+    return "Not found";
+  case http_error::method_not_allowed:
+    return "Method not allowed";
+  case http_error::too_many_connections:
+    return "Too many connections";
+  case http_error::shutting_down:
+    return "Server is shutting down";
+  case http_error::internal:
+    break;
   }
   return "Internal server error";
 }
 
 bool closes_connection(http_error e) noexcept {
   switch (e) {
-    case http_error::malformed_request:
-    case http_error::header_too_large:
-    case http_error::body_too_large:
-    case http_error::request_timeout:
-    case http_error::too_many_connections:
-    case http_error::shutting_down:
-      return true;
-    default:
-      return false;
+  case http_error::malformed_request:
+  case http_error::header_too_large:
+  case http_error::body_too_large:
+  case http_error::request_timeout:
+  case http_error::too_many_connections:
+  case http_error::shutting_down:
+    return true;
+  default:
+    return false;
   }
 }
 

@@ -30,13 +30,9 @@ const std::string& refusal_bytes() {
 
 listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, const limits& lim,
                    session_handler on_session, error_reporter on_error)
-  : ioc_(ioc),
-    acceptor_(asio::make_strand(ioc)),
-    backoff_(acceptor_.get_executor()),
-    limits_(lim),
-    on_session_(std::move(on_session)),
-    on_error_(std::move(on_error)),
-    registry_(std::make_shared<session_registry>()) {
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()),
+      limits_(lim), on_session_(std::move(on_session)), on_error_(std::move(on_error)),
+      registry_(std::make_shared<session_registry>()) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);

@@ -18,7 +18,7 @@ namespace herald::net {
 /// it an observer and starts it). Over `max_connections` a connection is answered 503 and
 /// closed without disturbing the others.
 class listener : public std::enable_shared_from_this<listener> {
-public:
+ public:
   using tcp = boost::asio::ip::tcp;
   using session_handler = std::function<void(std::shared_ptr<session>)>;
   using error_reporter = std::function<void(std::string_view what)>;
@@ -42,7 +42,7 @@ public:
   /// Connections refused because `max_connections` were open.
   std::uint64_t refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
 
-private:
+ private:
   void do_accept();
   void on_accept(boost::system::error_code ec, tcp::socket socket);
   void refuse(tcp::socket socket);

@@ -47,8 +47,8 @@ void write(level l, std::string_view message) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
   std::lock_guard guard{write_mutex};
-  std::fprintf(stderr, "%s.%03dZ %-5s %.*s\n", stamp, static_cast<int>(millis),
-               to_string(l).data(), static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "%s.%03dZ %-5s %.*s\n", stamp, static_cast<int>(millis), to_string(l).data(),
+               static_cast<int>(message.size()), message.data());
 }
 
 } // namespace herald::log

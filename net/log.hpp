@@ -1,8 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <sstream>
 #include <string_view>
-#include <optional>
 
 namespace herald::log {
 
@@ -21,8 +21,7 @@ bool enabled(level l) noexcept;
 /// Writes one line atomically with respect to other log lines.
 void write(level l, std::string_view message);
 
-template <class... Ts>
-void at(level l, const Ts&... parts) {
+template <class... Ts> void at(level l, const Ts&... parts) {
   if (!enabled(l))
     return;
   std::ostringstream out;
@@ -30,20 +29,16 @@ void at(level l, const Ts&... parts) {
   write(l, out.str());
 }
 
-template <class... Ts>
-void debug(const Ts&... parts) {
+template <class... Ts> void debug(const Ts&... parts) {
   at(level::debug, parts...);
 }
-template <class... Ts>
-void info(const Ts&... parts) {
+template <class... Ts> void info(const Ts&... parts) {
   at(level::info, parts...);
 }
-template <class... Ts>
-void warn(const Ts&... parts) {
+template <class... Ts> void warn(const Ts&... parts) {
   at(level::warn, parts...);
 }
-template <class... Ts>
-void error(const Ts&... parts) {
+template <class... Ts> void error(const Ts&... parts) {
   at(level::error, parts...);
 }
 

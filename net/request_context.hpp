@@ -12,10 +12,9 @@ namespace herald::net {
 /// What a route handler sees of one request: the message, the `{param}` captures and the
 /// query string. A view: valid only during the handler call.
 class request_context {
-public:
+ public:
   request_context(const request& req, path_params params) noexcept
-    : request_(req), params_(std::move(params)) {
-  }
+      : request_(req), params_(std::move(params)) {}
 
   const request& raw() const noexcept { return request_; }
   verb method() const noexcept { return request_.method(); }
@@ -32,7 +31,7 @@ public:
   /// The decoded value of query parameter `name` (`?a=1&b=x%20y`), or nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;
 
-private:
+ private:
   const request& request_;
   path_params params_;
 };

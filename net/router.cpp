@@ -13,8 +13,8 @@ bool valid_capture_name(std::string_view name) {
   if (name.empty())
     return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -138,9 +138,8 @@ route_match router::match(verb method, const std::vector<std::string>& segments)
   if (std::find(allowed.begin(), allowed.end(), verb::get) != allowed.end() &&
       std::find(allowed.begin(), allowed.end(), verb::head) == allowed.end())
     allowed.push_back(verb::head);
-  std::sort(allowed.begin(), allowed.end(), [](verb a, verb b) {
-    return http::to_string(a) < http::to_string(b);
-  });
+  std::sort(allowed.begin(), allowed.end(),
+            [](verb a, verb b) { return http::to_string(a) < http::to_string(b); });
   out.result = route_match::outcome::method_not_allowed;
   out.allow = method_list(allowed);
   return out;

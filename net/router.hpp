@@ -29,7 +29,7 @@ struct route_match {
 /// or `{name}` captures of one whole segment: `/tasks/{id}`. Literal segments win over captures
 /// when both match. A pure value: no I/O, built once at start-up, then only read.
 class router {
-public:
+ public:
   /// Adds a route and returns its id (0, 1, 2, ... in order). Throws `std::invalid_argument`
   /// naming the pattern when it is malformed or already present with this method.
   std::size_t add(verb method, std::string_view pattern);
@@ -40,7 +40,7 @@ public:
 
   std::size_t size() const noexcept { return routes_.size(); }
 
-private:
+ private:
   struct segment {
     std::string text; ///< literal text, or the capture's name
     bool capture = false;

@@ -23,26 +23,26 @@ response service::handle(const request& req) const {
   } else {
     auto found = router_.match(req.method(), segments);
     switch (found.result) {
-      case route_match::outcome::not_found:
-        res = error_response(http_error::not_found);
-        break;
-      case route_match::outcome::method_not_allowed:
-        res = error_response(http_error::method_not_allowed);
-        res.set(http::field::allow, found.allow);
-        break;
-      case route_match::outcome::found:
-        try {
-          res = handlers_[found.route](request_context{req, std::move(found.params)});
-        } catch (const std::exception& e) {
-          if (on_error_)
-            on_error_(patterns_[found.route], e.what());
-          res = error_response(http_error::internal);
-        } catch (...) {
-          if (on_error_)
-            on_error_(patterns_[found.route], "unknown exception");
-          res = error_response(http_error::internal);
-        }
-        break;
+    case route_match::outcome::not_found:
+      res = error_response(http_error::not_found);
+      break;
+    case route_match::outcome::method_not_allowed:
+      res = error_response(http_error::method_not_allowed);
+      res.set(http::field::allow, found.allow);
+      break;
+    case route_match::outcome::found:
+      try {
+        res = handlers_[found.route](request_context{req, std::move(found.params)});
+      } catch (const std::exception& e) {
+        if (on_error_)
+          on_error_(patterns_[found.route], e.what());
+        res = error_response(http_error::internal);
+      } catch (...) {
+        if (on_error_)
+          on_error_(patterns_[found.route], "unknown exception");
+        res = error_response(http_error::internal);
+      }
+      break;
     }
   }
   return res;

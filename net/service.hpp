@@ -17,7 +17,7 @@ using handler = std::function<response(const request_context&)>;
 /// The routes of a running node: a router plus the handler of each route. Built once by the
 /// app before the listener starts, then shared read-only by every connection.
 class service {
-public:
+ public:
   /// Called with the route and the exception text when a handler throws.
   using error_reporter = std::function<void(std::string_view route, std::string_view what)>;
 
@@ -34,7 +34,7 @@ public:
 
   const router& routes() const noexcept { return router_; }
 
-private:
+ private:
   router router_;
   std::vector<handler> handlers_;
   std::vector<std::string> patterns_;

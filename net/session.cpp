@@ -8,7 +8,6 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/read.hpp>
 
 namespace herald::net {
 
@@ -29,10 +28,8 @@ constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 } // namespace
 
 session::session(tcp::socket socket, const limits& lim)
-  : socket_(std::move(socket)),
-    limits_(lim),
-    id_(next_session_id.fetch_add(1, std::memory_order_relaxed)),
-    timer_(socket_.get_executor()) {
+    : socket_(std::move(socket)), limits_(lim),
+      id_(next_session_id.fetch_add(1, std::memory_order_relaxed)), timer_(socket_.get_executor()) {
   error_code ec;
   peer_ = socket_.remote_endpoint(ec);
   socket_.set_option(tcp::no_delay{true}, ec);
@@ -50,6 +47,10 @@ void session::attach_registry(std::shared_ptr<session_registry> registry) {
 }
 
 // -- commands ---------------------------------------------------------------------------------
+
+bool session::draining() const noexcept {
+  return draining_ || (registry_ && registry_->draining());
+}
 
 void session::start(std::shared_ptr<session_observer> observer) {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this(), obs = std::move(observer)] {
@@ -88,25 +89,63 @@ void session::do_read() {
   }
   // A fresh parser per request: the limits apply to each request separately.
   parser_.emplace();
-  parser_->header_limit(limits_.header_limit);
-  parser_->body_limit(limits_.body_limit);
+  configure(*parser_, limits_);
+  parser_->eager(true);
   timed_out_ = false;
   if (buffer_.size() == 0)
     set_deadline(phase::idle, limits_.idle_timeout);
   else
     set_deadline(phase::header, limits_.header_timeout);
-  http::async_read_some(socket_, buffer_, *parser_,
-                        [self = shared_from_this()](error_code ec, std::size_t) {
-                          self->on_read(ec);
-                        });
+  parse_buffered();
 }
 
-void session::on_read(error_code ec) {
+// The session reads raw bytes and feeds them to the parser itself (rather than through
+// Beast's composed read) so that it sees the first byte of a request, which starts the header
+// timeout, and each step from header to body.
+void session::parse_buffered() {
+  while (buffer_.size() > 0) {
+    error_code ec;
+    auto used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more)
+      break;
+    if (ec) {
+      answer_error(classify_read_error(ec).value_or(http_error::malformed_request));
+      return;
+    }
+    if (parser_->is_done()) {
+      deliver();
+      return;
+    }
+    if (used == 0)
+      break;
+  }
+  if (parser_->is_header_done()) {
+    if (phase_ != phase::body) {
+      set_deadline(phase::body, limits_.body_timeout);
+      // The client waits for our go-ahead before it sends the body.
+      auto expect = parser_->get()[http::field::expect];
+      if (boost::beast::iequals(expect, "100-continue"))
+        write_continue();
+    }
+  }
+  // Read in steps; the parser refuses a header block over its limit long before the buffer
+  // could grow much past it.
+  auto space = buffer_.prepare(16 * 1024);
+  socket_.async_read_some(
+      space, [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void session::on_read(error_code ec, std::size_t bytes) {
   if (closed_)
     return;
   if (ec) {
     if (timed_out_) {
       answer_error(http_error::request_timeout);
+      return;
+    }
+    if (ec == asio::error::eof && phase_ == phase::idle) {
+      do_close(); // the peer closed between requests: the normal end of keep-alive
       return;
     }
     if (auto e = classify_read_error(ec)) {
@@ -116,30 +155,19 @@ void session::on_read(error_code ec) {
     do_close();
     return;
   }
-  if (parser_->is_done()) {
-    phase_ = phase::handling;
-    const auto& req = parser_->get();
-    framing_ = {req.version(), req.keep_alive(), req.method() == verb::head};
-    if (observer_)
-      observer_->on_request(parser_->release());
-    return;
-  }
-  if (parser_->is_header_done()) {
-    if (phase_ != phase::body) {
-      set_deadline(phase::body, limits_.body_timeout);
-      // The client waits for our go-ahead before it sends the body.
-      auto expect = parser_->get()[http::field::expect];
-      if (expect.size() == 12 && boost::beast::iequals(expect, "100-continue"))
-        write_continue();
-    }
-  } else if (phase_ == phase::idle) {
-    // The first bytes of a request: from now on the header timeout runs.
+  buffer_.commit(bytes);
+  // The first bytes of a request: from now on the header timeout runs.
+  if (phase_ == phase::idle)
     set_deadline(phase::header, limits_.header_timeout);
-  }
-  http::async_read_some(socket_, buffer_, *parser_,
-                        [self = shared_from_this()](error_code ec, std::size_t) {
-                          self->on_read(ec);
-                        });
+  parse_buffered();
+}
+
+void session::deliver() {
+  phase_ = phase::handling;
+  const auto& req = parser_->get();
+  framing_ = {req.version(), req.keep_alive(), req.method() == verb::head};
+  if (observer_)
+    observer_->on_request(parser_->release());
 }
 
 // -- writing ----------------------------------------------------------------------------------
@@ -173,16 +201,14 @@ void session::do_respond(response res) {
     return;
   }
   auto f = framing_;
-  f.keep_alive = f.keep_alive && res.keep_alive() && !draining_;
+  f.keep_alive = f.keep_alive && res.keep_alive() && !draining();
   out_.clear();
   serialize_response(res, f, out_);
   writing_ = true;
   set_deadline(phase::writing, limits_.write_timeout);
   asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this(), keep_alive = f.keep_alive](error_code ec,
-                                                                           std::size_t) {
-                      self->on_write(ec, keep_alive);
-                    });
+                    [self = shared_from_this(), keep_alive = f.keep_alive](
+                        error_code ec, std::size_t) { self->on_write(ec, keep_alive); });
 }
 
 void session::on_write(error_code ec, bool keep_alive) {
@@ -196,7 +222,7 @@ void session::on_write(error_code ec, bool keep_alive) {
   // A large body's buffer is not worth keeping for the next, small, response.
   if (out_.capacity() > 64 * 1024)
     std::string{}.swap(out_);
-  if (!keep_alive || draining_) {
+  if (!keep_alive || draining()) {
     linger();
     return;
   }
@@ -212,16 +238,17 @@ void session::answer_error(http_error e) {
   serialize_response(error_response(e), framing{11, false, false}, out_);
   writing_ = true;
   set_deadline(phase::writing, limits_.write_timeout);
-  asio::async_write(socket_, asio::buffer(out_), [self = shared_from_this()](error_code ec, std::size_t) {
-    self->writing_ = false;
-    if (self->closed_)
-      return;
-    if (ec) {
-      self->do_close();
-      return;
-    }
-    self->linger();
-  });
+  asio::async_write(socket_, asio::buffer(out_),
+                    [self = shared_from_this()](error_code ec, std::size_t) {
+                      self->writing_ = false;
+                      if (self->closed_)
+                        return;
+                      if (ec) {
+                        self->do_close();
+                        return;
+                      }
+                      self->linger();
+                    });
 }
 
 // -- closing ----------------------------------------------------------------------------------
@@ -299,21 +326,21 @@ void session::on_timer(std::uint64_t generation, error_code) {
 
 void session::on_deadline() {
   switch (phase_) {
-    case phase::header:
-    case phase::body:
-      // Cancel the read; its handler answers 408.
-      timed_out_ = true;
-      {
-        error_code ignored;
-        socket_.cancel(ignored);
-      }
-      break;
-    case phase::idle:
-    case phase::writing:
-    case phase::lingering:
-    case phase::handling:
-      do_close();
-      break;
+  case phase::header:
+  case phase::body:
+    // Cancel the read; its handler answers 408.
+    timed_out_ = true;
+    {
+      error_code ignored;
+      socket_.cancel(ignored);
+    }
+    break;
+  case phase::idle:
+  case phase::writing:
+  case phase::lingering:
+  case phase::handling:
+    do_close();
+    break;
   }
 }
 

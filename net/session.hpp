@@ -3,13 +3,13 @@
 #include "net/http.hpp"
 #include "net/http_error.hpp"
 #include "net/limits.hpp"
+#include "net/request_parser.hpp"
 #include "net/wire.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -22,7 +22,7 @@ class session_registry;
 /// What a session reports to its owner (the connection actor). Called on the session's strand;
 /// implementations forward the event as a message and return at once.
 class session_observer {
-public:
+ public:
   virtual ~session_observer() = default;
   /// A whole request arrived. The session reads nothing more until `session::respond`.
   virtual void on_request(request&& req) = 0;
@@ -37,7 +37,7 @@ public:
 /// alone (malformed request, oversize header or body, slow client) are answered here, then the
 /// connection closes; everything else goes to the observer.
 class session : public std::enable_shared_from_this<session> {
-public:
+ public:
   using tcp = boost::asio::ip::tcp;
 
   session(tcp::socket socket, const limits& lim);
@@ -62,8 +62,7 @@ public:
   void close();
 
   /// Runs `f` on this session's strand: the place to run code that must not race with it.
-  template <class F>
-  void post(F&& f) {
+  template <class F> void post(F&& f) {
     boost::asio::post(socket_.get_executor(), std::forward<F>(f));
   }
 
@@ -75,7 +74,7 @@ public:
   const tcp::endpoint& peer() const noexcept { return peer_; }
   std::uint64_t id() const noexcept { return id_; }
 
-private:
+ private:
   /// What the connection is waiting for; each phase has its own deadline.
   enum class phase : std::uint8_t {
     idle,     ///< keep-alive, no byte of the next request yet: close quietly on timeout
@@ -89,13 +88,17 @@ private:
   using clock = std::chrono::steady_clock;
 
   void do_read();
-  void on_read(boost::system::error_code ec);
+  void parse_buffered();
+  void on_read(boost::system::error_code ec, std::size_t bytes);
+  void deliver();
   void do_respond(response res);
   void on_write(boost::system::error_code ec, bool keep_alive);
   void write_continue();
   void answer_error(http_error e);
   void linger();
   void do_close();
+  /// True once this session or its whole listener is draining.
+  bool draining() const noexcept;
 
   void set_deadline(phase p, std::chrono::milliseconds after);
   void arm_timer();
@@ -110,7 +113,7 @@ private:
   std::uint64_t id_;
 
   boost::beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<request_parser> parser_;
   /// The bytes of the response being written; keeps its capacity between responses.
   std::string out_;
   /// How to frame the answer to the request being handled.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -17,7 +18,12 @@ class session;
 /// The live sessions of one listener: counted for `max_connections`, walked to drain or close
 /// them at shutdown. Touched only when a connection opens or closes, so a mutex is cheap here.
 class session_registry {
-public:
+ public:
+  /// From now on every session closes after the exchange in progress (set at shutdown; read
+  /// by each session before it writes a response, so it can announce `Connection: close`).
+  void start_draining() noexcept { draining_.store(true, std::memory_order_relaxed); }
+  bool draining() const noexcept { return draining_.load(std::memory_order_relaxed); }
+
   void add(std::uint64_t id, std::weak_ptr<session> s) {
     std::lock_guard guard{mutex_};
     sessions_.emplace(id, std::move(s));
@@ -55,7 +61,8 @@ public:
     return empty_.wait_for(guard, timeout, [this] { return sessions_.empty(); });
   }
 
-private:
+ private:
+  std::atomic<bool> draining_{false};
   mutable std::mutex mutex_;
   mutable std::condition_variable empty_;
   std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;

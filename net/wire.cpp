@@ -15,9 +15,8 @@ void append_number(std::string& out, std::size_t n) {
 }
 
 bool framework_field(http::field f) noexcept {
-  return f == http::field::server || f == http::field::date ||
-         f == http::field::content_length || f == http::field::connection ||
-         f == http::field::transfer_encoding;
+  return f == http::field::server || f == http::field::date || f == http::field::content_length ||
+         f == http::field::connection || f == http::field::transfer_encoding;
 }
 
 } // namespace

@@ -8,9 +8,9 @@ namespace herald::net {
 
 /// How a response goes on the wire, decided from the request it answers.
 struct framing {
-  unsigned version = 11;   ///< the request's HTTP version (10 or 11)
-  bool keep_alive = true;  ///< false: announce and perform a close after this response
-  bool head = false;       ///< answering HEAD: announce the length, send no body
+  unsigned version = 11;  ///< the request's HTTP version (10 or 11)
+  bool keep_alive = true; ///< false: announce and perform a close after this response
+  bool head = false;      ///< answering HEAD: announce the length, send no body
 };
 
 /// Appends the bytes of `res` to `out`: status line, the handler's fields, then `Server`,

@@ -1,0 +1,221 @@
+// SPEC §4.10 over real sockets: every kind of bad input gets its answer, and the node keeps
+// serving everybody else.
+
+#include "support/http_client.hpp"
+#include "support/node_process.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/test/unit_test.hpp>
+#include <memory>
+#include <poll.h>
+#include <thread>
+#include <vector>
+
+using namespace herald::test;
+namespace http = boost::beast::http;
+using std::chrono::steady_clock;
+
+namespace {
+
+std::string error_of(const herald::net::response& res) {
+  return std::string{boost::json::parse(res.body()).at("Error").as_string()};
+}
+
+/// The node is still fine: a fresh connection gets its answer.
+void still_serving(const node_process& node) {
+  BOOST_TEST(http_get(node.port(), "/health").result_int() == 200);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(limits)
+
+BOOST_AUTO_TEST_CASE(a_malformed_request_gets_400_and_the_connection_closes) {
+  node_process node;
+  for (const std::string& garbage :
+       std::vector<std::string>{"GARBAGE\r\n\r\n", "GET / HTTP/9.9\r\n\r\n",
+                                "GET /health HTTP/1.1\r\nBad Header\r\n\r\n",
+                                std::string{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11}}) {
+    connection c{node.port()};
+    auto res = c.exchange(garbage);
+    BOOST_TEST(res.result_int() == 400);
+    BOOST_TEST(error_of(res) == "Malformed HTTP request");
+    BOOST_TEST(res[http::field::connection] == "close");
+    BOOST_TEST(c.wait_closed(3s));
+  }
+  still_serving(node);
+}
+
+BOOST_AUTO_TEST_CASE(a_target_that_is_not_a_url_gets_400_and_the_connection_stays) {
+  node_process node;
+  connection c{node.port()};
+  auto res = c.exchange(get_request("/a%zz"));
+  BOOST_TEST(res.result_int() == 400);
+  BOOST_TEST(c.exchange(get_request("/health")).result_int() == 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_header_block_over_16_kib_gets_431) {
+  node_process node;
+  {
+    // Just under the limit passes.
+    connection c{node.port()};
+    auto res =
+        c.exchange(get_request("/health", "X-Fill: " + std::string(15 * 1024, 'a') + "\r\n"));
+    BOOST_TEST(res.result_int() == 200);
+  }
+  connection c{node.port()};
+  auto res = c.exchange(get_request("/health", "X-Fill: " + std::string(17 * 1024, 'a') + "\r\n"));
+  BOOST_TEST(res.result_int() == 431);
+  BOOST_TEST(error_of(res) == "Request header fields too large");
+  BOOST_TEST(c.wait_closed(3s));
+  still_serving(node);
+}
+
+BOOST_AUTO_TEST_CASE(a_body_over_the_limit_gets_413) {
+  node_process node{R"({"limits": {"body_limit_bytes": 1024}})"};
+  {
+    connection c{node.port()};
+    // At the limit the request is read whole (and routed: /health takes no POST).
+    auto res = c.exchange(request_with_body("POST", "/health", std::string(1024, 'x')));
+    BOOST_TEST(res.result_int() == 405);
+  }
+  {
+    connection c{node.port()};
+    auto res = c.exchange(request_with_body("POST", "/health", std::string(1025, 'x')));
+    BOOST_TEST(res.result_int() == 413);
+    BOOST_TEST(error_of(res) == "Request body too large");
+    BOOST_TEST(c.wait_closed(3s));
+  }
+  {
+    // Announced by a client that waits for `100 Continue`: refused before it sends the body.
+    connection c{node.port()};
+    auto res = c.exchange("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n"
+                          "Expect: 100-continue\r\n\r\n");
+    BOOST_TEST(res.result_int() == 413);
+  }
+  {
+    // Chunked bodies are counted as they arrive.
+    connection c{node.port()};
+    std::string chunked = "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 3; ++i)
+      chunked += "200\r\n" + std::string(512, 'y') + "\r\n";
+    auto res = c.exchange(chunked + "0\r\n\r\n");
+    BOOST_TEST(res.result_int() == 413);
+  }
+  still_serving(node);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_waiting_for_100_continue_gets_it_then_its_answer) {
+  node_process node;
+  connection c{node.port()};
+  BOOST_REQUIRE(c.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                       "Expect: 100-continue\r\n\r\n"));
+  auto interim = c.read_response(3s);
+  BOOST_TEST(interim.result_int() == 100);
+  BOOST_REQUIRE(c.send("abcd"));
+  BOOST_TEST(c.read_response().result_int() == 405);
+}
+
+BOOST_AUTO_TEST_CASE(slow_headers_get_408_after_the_header_timeout) {
+  node_process node{R"({"limits": {"header_timeout_ms": 300}})"};
+  connection slow{node.port()};
+  auto start = steady_clock::now();
+  BOOST_REQUIRE(slow.send("GET /health HTTP/1.1\r\nHost: x\r\n"));
+  // Meanwhile everybody else is served.
+  still_serving(node);
+  auto res = slow.read_response(5s);
+  auto waited = ms_since(start);
+  BOOST_TEST(res.result_int() == 408);
+  BOOST_TEST(error_of(res) == "Request timed out");
+  BOOST_TEST(waited >= 250);
+  BOOST_TEST(waited < 3000);
+  BOOST_TEST(slow.wait_closed(3s));
+}
+
+BOOST_AUTO_TEST_CASE(a_trickling_slowloris_is_cut_off_at_the_header_timeout) {
+  node_process node{R"({"limits": {"header_timeout_ms": 400}})"};
+  connection slow{node.port()};
+  auto start = steady_clock::now();
+  BOOST_REQUIRE(slow.send("GET /health HTTP/1.1\r\n"));
+  bool answered = false;
+  // One header byte every 50 ms would never end; the timeout counts from the first byte.
+  for (int i = 0; i < 60 && !answered; ++i) {
+    std::this_thread::sleep_for(50ms);
+    if (!slow.send("X"))
+      answered = true;
+    pollfd p{slow.fd(), POLLIN, 0};
+    if (poll(&p, 1, 0) > 0)
+      answered = true;
+  }
+  BOOST_TEST(answered);
+  auto res = slow.read_response(3s);
+  BOOST_TEST(res.result_int() == 408);
+  BOOST_TEST(ms_since(start) < 2500);
+}
+
+BOOST_AUTO_TEST_CASE(a_slow_body_gets_408_after_the_body_timeout) {
+  node_process node{R"({"limits": {"body_timeout_ms": 300}})"};
+  connection slow{node.port()};
+  BOOST_REQUIRE(slow.send("POST /health HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"));
+  auto res = slow.read_response(5s);
+  BOOST_TEST(res.result_int() == 408);
+  BOOST_TEST(slow.wait_closed(3s));
+}
+
+BOOST_AUTO_TEST_CASE(an_idle_keep_alive_connection_is_closed_quietly) {
+  node_process node{R"({"limits": {"idle_timeout_ms": 300}})"};
+  connection c{node.port()};
+  BOOST_TEST(c.exchange(get_request("/health")).result_int() == 200);
+  auto start = steady_clock::now();
+  BOOST_TEST(c.wait_closed(5s));
+  BOOST_TEST(ms_since(start) >= 250);
+  // A connection that never sends a byte is closed the same way.
+  connection silent{node.port()};
+  BOOST_TEST(silent.wait_closed(5s));
+}
+
+BOOST_AUTO_TEST_CASE(connections_over_the_maximum_get_503_and_the_others_keep_working) {
+  node_process node{R"({"limits": {"max_connections": 5}})"};
+  std::vector<std::unique_ptr<connection>> held;
+  for (int i = 0; i < 5; ++i) {
+    held.push_back(std::make_unique<connection>(node.port()));
+    BOOST_REQUIRE(held.back()->exchange(get_request("/health")).result_int() == 200);
+  }
+  {
+    connection extra{node.port()};
+    auto res = extra.read_response(3s);
+    BOOST_TEST(res.result_int() == 503);
+    BOOST_TEST(error_of(res) == "Too many connections");
+    BOOST_TEST(res[http::field::retry_after] == "1");
+    BOOST_TEST(extra.wait_closed(3s));
+  }
+  for (auto& c : held)
+    BOOST_TEST(c->exchange(get_request("/health")).result_int() == 200);
+  // A freed slot is available again.
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    connection again{node.port()};
+    again.send(get_request("/health"));
+    served = again.read_response(2s).result_int() == 200;
+    if (!served)
+      std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(served);
+}
+
+BOOST_AUTO_TEST_CASE(a_client_that_never_reads_does_not_stall_the_others) {
+  node_process node{R"({"limits": {"write_timeout_ms": 500}})"};
+  // Pipeline far more than the socket buffers hold, and never read the answers.
+  connection stalled{node.port()};
+  std::string burst;
+  for (int i = 0; i < 2000; ++i)
+    burst += get_request("/health", "X-Pad: " + std::string(200, 'p') + "\r\n");
+  stalled.send(burst);
+  auto start = steady_clock::now();
+  for (int i = 0; i < 20; ++i)
+    still_serving(node);
+  BOOST_TEST(ms_since(start) < 2000);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace herald::test {
+
+/// A real `herald` node in a child process, on 127.0.0.1 and a port the kernel picks.
+/// The constructor returns once the node prints its listening line; the destructor kills it
+/// if the test did not stop it.
+class node_process {
+ public:
+  /// Starts `herald --bind 127.0.0.1 --port 0 [--config FILE] args...`; `config_json`, when
+  /// not empty, is written to a file of the node's own temporary folder.
+  explicit node_process(const std::string& config_json = "",
+                        const std::vector<std::string>& args = {});
+  ~node_process();
+
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+
+  std::uint16_t port() const noexcept { return port_; }
+  pid_t pid() const noexcept { return pid_; }
+
+  /// Sends `signo` and waits up to `timeout` for the exit; returns the exit code, or nullopt
+  /// when the node did not exit in time (it is then killed) or died of a signal.
+  std::optional<int> stop(int signo, std::chrono::milliseconds timeout);
+
+  /// Everything the node wrote to stderr so far (its log).
+  std::string log() const;
+
+ private:
+  std::filesystem::path dir_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  bool reaped_ = false;
+};
+
+/// The result of running `herald` to completion (for command-line errors and `--help`).
+struct run_result {
+  std::optional<int> exit_code; ///< nullopt: killed after the timeout, or died of a signal
+  std::string out;
+  std::string err;
+};
+
+/// Runs `herald args...` and waits at most `timeout` for it to exit.
+run_result run_herald(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
+
+/// A fresh private folder under the system's temporary directory.
+std::filesystem::path make_temp_dir();
+
+} // namespace herald::test
