@@ -1,6 +1,7 @@
 #include "actors/connection.hpp"
 
 #include "actors/messages.hpp"
+#include "net/log.hpp"
 #include "net/service.hpp"
 #include "net/session.hpp"
 
@@ -68,8 +69,15 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
         if (state->session)
           state->session->respond(state->service->handle(req));
       },
-      [self](closed_atom) { self->quit(); });
+      [self, id = session->id()](closed_atom) {
+        herald::log::debug("connection ", id, " closed");
+        self->quit();
+      });
 
+  if (herald::log::enabled(herald::log::level::debug))
+    herald::log::debug("connection ", session->id(), " from ",
+                       session->peer().address().to_string(), ":", session->peer().port(),
+                       " opened");
   session->start(std::make_shared<observer>(handle));
   return handle;
 }

@@ -218,6 +218,10 @@ bool server::draining() const noexcept {
   return impl_->draining.load(std::memory_order_relaxed);
 }
 
+std::size_t server::open_connections() const {
+  return impl_->listener ? impl_->listener->sessions().size() : 0;
+}
+
 const config& server::settings() const noexcept {
   return impl_->cfg;
 }

@@ -71,6 +71,9 @@ class server {
 
   const config& settings() const noexcept;
 
+  /// Connections open right now (0 before start).
+  std::size_t open_connections() const;
+
   /// The actor system, for code that spawns its own actors next to the node's.
   caf::actor_system& actors();
 

@@ -3,6 +3,7 @@
 
 #include "app/server.hpp"
 #include "support/http_client.hpp"
+#include "support/in_process_node.hpp"
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -19,28 +20,10 @@ namespace json = boost::json;
 namespace {
 
 herald::app::config test_config() {
-  herald::app::config cfg;
-  cfg.port = 0;
-  cfg.log_level = herald::log::level::error;
-  return cfg;
+  return quiet_config();
 }
 
-/// A started in-process node, stopped and joined by the destructor.
-struct running_node {
-  explicit running_node(herald::app::server& s) : server(s) {
-    server.start();
-    waiter = std::thread{[this] {
-      server.wait();
-    }};
-  }
-  ~running_node() {
-    server.stop();
-    waiter.join();
-  }
-  std::uint16_t port() const { return server.port(); }
-  herald::app::server& server;
-  std::thread waiter;
-};
+using running_node = in_process_node;
 
 } // namespace
 

@@ -2,6 +2,7 @@
 
 #include "app/server.hpp"
 #include "support/http_client.hpp"
+#include "support/in_process_node.hpp"
 #include "support/node_process.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -45,10 +46,7 @@ BOOST_AUTO_TEST_CASE(a_stalled_client_cannot_hold_shutdown_past_the_grace_period
 }
 
 BOOST_AUTO_TEST_CASE(an_in_flight_response_is_finished_before_the_node_stops) {
-  herald::app::config cfg;
-  cfg.port = 0;
-  cfg.log_level = herald::log::level::error;
-  herald::app::server node{cfg};
+  herald::app::server node{quiet_config()};
   std::promise<void> entered;
   node.get("/slow", [&entered](const net::request_context&) {
     entered.set_value();
@@ -56,20 +54,7 @@ BOOST_AUTO_TEST_CASE(an_in_flight_response_is_finished_before_the_node_stops) {
     std::this_thread::sleep_for(400ms);
     return net::make_response(net::status::ok, "finished");
   });
-  node.start();
-  std::thread waiter{[&] {
-    node.wait();
-  }};
-  // Whatever the assertions say, the node is stopped and its waiter joined.
-  struct joiner {
-    herald::app::server& node;
-    std::thread& waiter;
-    ~joiner() {
-      node.stop();
-      if (waiter.joinable())
-        waiter.join();
-    }
-  } guard{node, waiter};
+  in_process_node running{node};
 
   connection busy{node.port()};
   connection late{node.port()};
@@ -92,7 +77,7 @@ BOOST_AUTO_TEST_CASE(an_in_flight_response_is_finished_before_the_node_stops) {
   BOOST_TEST(ready.result_int() == 503);
   BOOST_TEST(ready[boost::beast::http::field::connection] == "close");
 
-  waiter.join();
+  running.join();
   BOOST_TEST(connection_refused(node.port()));
 }
 

@@ -17,10 +17,12 @@ using namespace std::chrono;
 
 namespace {
 
-int connect_to(std::uint16_t port) {
+int connect_to(std::uint16_t port, int receive_buffer = 0) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     throw std::runtime_error("socket() failed");
+  if (receive_buffer > 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
@@ -36,7 +38,8 @@ int connect_to(std::uint16_t port) {
 
 } // namespace
 
-connection::connection(std::uint16_t port) : fd_(connect_to(port)) {
+connection::connection(std::uint16_t port, int receive_buffer)
+    : fd_(connect_to(port, receive_buffer)) {
   if (fd_ < 0)
     throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
 }

@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 /// wait has a deadline, and able to send arbitrary (also broken) bytes.
 class connection {
  public:
-  explicit connection(std::uint16_t port);
+  /// Connects to 127.0.0.1:`port`; a non-zero `receive_buffer` fixes SO_RCVBUF (no
+  /// autotuning), to make a client whose window fills quickly.
+  explicit connection(std::uint16_t port, int receive_buffer = 0);
   ~connection();
 
   connection(const connection&) = delete;
