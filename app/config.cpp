@@ -78,7 +78,7 @@ void walk(const json::value& v, std::string_view where, const std::vector<field>
     std::string key =
         where.empty() ? std::string{name} : std::string{where} + "." + std::string{name};
     auto it = std::find_if(fields.begin(), fields.end(),
-                           [&](const field& f) { return f.name == std::string_view{name}; });
+                           [n = std::string_view{name}](const field& f) { return f.name == n; });
     if (it == fields.end())
       fail(key, "unknown key");
     it->apply(value, key);

@@ -56,7 +56,11 @@ std::size_t router::add(verb method, std::string_view pattern) {
     if (raw.front() == '{') {
       if (raw.back() != '}' || !valid_capture_name(std::string_view{raw}.substr(1, raw.size() - 2)))
         throw std::invalid_argument("route pattern has a malformed {param}: " + r.pattern);
-      r.segments.push_back({raw.substr(1, raw.size() - 2), true});
+      auto name = raw.substr(1, raw.size() - 2);
+      for (const auto& s : r.segments)
+        if (s.capture && s.text == name)
+          throw std::invalid_argument("route pattern captures {" + name + "} twice: " + r.pattern);
+      r.segments.push_back({std::move(name), true});
     } else {
       if (raw.find_first_of("{}?#") != std::string::npos)
         throw std::invalid_argument("route pattern has a stray '{', '}', '?' or '#': " + r.pattern);

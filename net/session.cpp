@@ -29,7 +29,8 @@ constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
 session::session(tcp::socket socket, const limits& lim)
     : socket_(std::move(socket)), limits_(lim),
-      id_(next_session_id.fetch_add(1, std::memory_order_relaxed)), timer_(socket_.get_executor()) {
+      id_(next_session_id.fetch_add(1, std::memory_order_relaxed)), reader_(lim),
+      timer_(socket_.get_executor()) {
   error_code ec;
   peer_ = socket_.remote_endpoint(ec);
   socket_.set_option(tcp::no_delay{true}, ec);
@@ -87,10 +88,7 @@ void session::do_read() {
     do_close();
     return;
   }
-  // A fresh parser per request: the limits apply to each request separately.
-  parser_.emplace();
-  configure(*parser_, limits_);
-  parser_->eager(true);
+  reader_.reset();
   timed_out_ = false;
   if (buffer_.size() == 0)
     set_deadline(phase::idle, limits_.idle_timeout);
@@ -103,33 +101,28 @@ void session::do_read() {
 // Beast's composed read) so that it sees the first byte of a request, which starts the header
 // timeout, and each step from header to body.
 void session::parse_buffered() {
-  while (buffer_.size() > 0) {
+  if (buffer_.size() > 0) {
     error_code ec;
-    auto used = parser_->put(buffer_.data(), ec);
-    buffer_.consume(used);
-    if (ec == http::error::need_more)
-      break;
-    if (ec) {
-      answer_error(classify_read_error(ec).value_or(http_error::malformed_request));
-      return;
-    }
-    if (parser_->is_done()) {
+    buffer_.consume(reader_.feed(buffer_.data(), ec));
+    if (!ec) {
       deliver();
       return;
     }
-    if (used == 0)
-      break;
+    if (ec != http::error::need_more) {
+      answer_error(classify_read_error(ec).value_or(http_error::malformed_request));
+      return;
+    }
   }
-  if (parser_->is_header_done()) {
+  if (reader_.header_done()) {
     if (phase_ != phase::body) {
       set_deadline(phase::body, limits_.body_timeout);
       // The client waits for our go-ahead before it sends the body.
-      auto expect = parser_->get()[http::field::expect];
+      auto expect = reader_.get()[http::field::expect];
       if (boost::beast::iequals(expect, "100-continue"))
         write_continue();
     }
   }
-  // Read in steps; the parser refuses a header block over its limit long before the buffer
+  // Read in steps; the reader refuses a header block over its limit long before the buffer
   // could grow much past it.
   auto space = buffer_.prepare(16 * 1024);
   socket_.async_read_some(
@@ -164,10 +157,10 @@ void session::on_read(error_code ec, std::size_t bytes) {
 
 void session::deliver() {
   phase_ = phase::handling;
-  const auto& req = parser_->get();
+  const auto& req = reader_.get();
   framing_ = {req.version(), req.keep_alive(), req.method() == verb::head};
   if (observer_)
-    observer_->on_request(parser_->release());
+    observer_->on_request(reader_.release());
 }
 
 // -- writing ----------------------------------------------------------------------------------

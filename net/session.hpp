@@ -113,7 +113,7 @@ class session : public std::enable_shared_from_this<session> {
   std::uint64_t id_;
 
   boost::beast::flat_buffer buffer_;
-  std::optional<request_parser> parser_;
+  request_reader reader_;
   /// The bytes of the response being written; keeps its capacity between responses.
   std::string out_;
   /// How to frame the answer to the request being handled.

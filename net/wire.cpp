@@ -14,6 +14,16 @@ void append_number(std::string& out, std::size_t n) {
   out.append(digits, end);
 }
 
+/// Appends header text with CR, LF and NUL replaced by spaces: a value a handler copied from
+/// the request (a decoded query parameter, say) cannot end the field or add fields.
+void append_header_text(std::string& out, std::string_view text) {
+  auto start = out.size();
+  out.append(text.data(), text.size());
+  for (auto i = start; i < out.size(); ++i)
+    if (out[i] == '\r' || out[i] == '\n' || out[i] == '\0')
+      out[i] = ' ';
+}
+
 bool framework_field(http::field f) noexcept {
   return f == http::field::server || f == http::field::date || f == http::field::content_length ||
          f == http::field::connection || f == http::field::transfer_encoding;
@@ -35,9 +45,9 @@ void serialize_response(const response& res, const framing& f, std::string& out)
       continue;
     auto name = field.name_string();
     auto value = field.value();
-    out.append(name.data(), name.size());
+    append_header_text(out, name);
     out.append(": ");
-    out.append(value.data(), value.size());
+    append_header_text(out, value);
     out.append("\r\n");
   }
   out.append("Server: herald\r\nDate: ");

@@ -15,8 +15,9 @@ struct framing {
 
 /// Appends the bytes of `res` to `out`: status line, the handler's fields, then `Server`,
 /// `Date`, `Content-Length` and `Connection` as `f` requires (any of those four set by the
-/// handler are replaced), a blank line, and the body. One contiguous buffer, so a response
-/// leaves in one write, and `out` keeps its capacity from one response to the next.
+/// handler are replaced), a blank line, and the body. CR, LF and NUL in the handler's field
+/// names and values become spaces, so no value can inject a field. One contiguous buffer, so a
+/// response leaves in one write, and `out` keeps its capacity from one response to the next.
 void serialize_response(const response& res, const framing& f, std::string& out);
 
 } // namespace herald::net

@@ -1,0 +1,434 @@
+#include "app/config.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using herald::app::config;
+using herald::app::config_result;
+using herald::app::load_config;
+using herald::app::parse_config;
+using herald::log::level;
+using namespace std::chrono_literals;
+
+namespace fs = std::filesystem;
+
+BOOST_TEST_DONT_PRINT_LOG_VALUE(level)
+
+namespace {
+
+/// A private folder under the system's temporary directory, removed with its files.
+class temp_dir {
+ public:
+  temp_dir() {
+    auto pattern = (fs::temp_directory_path() / "herald-config-test-XXXXXX").string();
+    BOOST_REQUIRE_MESSAGE(::mkdtemp(pattern.data()) != nullptr, "mkdtemp failed");
+    path_ = pattern;
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+
+  std::string write(std::string_view name, std::string_view content) const {
+    auto file = path_ / name;
+    std::ofstream out{file, std::ios::binary};
+    out << content;
+    BOOST_REQUIRE(out.good());
+    return file.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+/// load_config over a command line given as words, without the program name.
+config_result run(std::initializer_list<std::string_view> words) {
+  std::vector<std::string> storage{"herald"};
+  for (auto w : words)
+    storage.emplace_back(w);
+  std::vector<const char*> argv;
+  for (const auto& s : storage)
+    argv.push_back(s.c_str());
+  argv.push_back(nullptr);
+  return load_config(static_cast<int>(storage.size()), argv.data());
+}
+
+/// The parsed configuration; fails the test with the error when there is none.
+config accepted(const config_result& r) {
+  BOOST_REQUIRE_MESSAGE(r.value.has_value(), "rejected: " << r.error);
+  BOOST_TEST(r.error.empty());
+  BOOST_TEST(!r.help);
+  return *r.value;
+}
+
+/// The error message; fails the test when the input was accepted.
+std::string rejected(const config_result& r) {
+  BOOST_TEST(!r.value.has_value());
+  BOOST_TEST(!r.help);
+  BOOST_TEST(!r.error.empty());
+  return r.error;
+}
+
+const char* const full_document = R"({
+  "bind": "0.0.0.0",
+  "port": 9000,
+  "log_level": "debug",
+  "io_threads": 4,
+  "scheduler_threads": 3,
+  "shutdown_grace_ms": 2500,
+  "limits": {
+    "max_connections": 500,
+    "header_limit_bytes": 8192,
+    "body_limit_bytes": 65536,
+    "header_timeout_ms": 1000,
+    "body_timeout_ms": 2000,
+    "idle_timeout_ms": 3000,
+    "write_timeout_ms": 4000
+  }
+})";
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(config_test)
+
+// -- defaults ---------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(defaults_are_the_documented_ones) {
+  config c;
+  BOOST_TEST(c.bind == "127.0.0.1");
+  BOOST_TEST(c.port == 8080);
+  BOOST_TEST(c.log_level == level::info);
+  BOOST_TEST(c.io_threads == 1u);
+  BOOST_TEST(c.scheduler_threads == 1u);
+  BOOST_TEST(c.shutdown_grace.count() == 10'000);
+  BOOST_TEST(c.limits.max_connections == 10'000u);
+  BOOST_TEST(c.limits.header_limit == 16u * 1024);
+  BOOST_TEST(c.limits.body_limit == 1024u * 1024);
+  BOOST_TEST(c.limits.header_timeout.count() == 10'000);
+  BOOST_TEST(c.limits.body_timeout.count() == 30'000);
+  BOOST_TEST(c.limits.idle_timeout.count() == 60'000);
+  BOOST_TEST(c.limits.write_timeout.count() == 30'000);
+}
+
+BOOST_AUTO_TEST_CASE(empty_document_keeps_the_defaults) {
+  auto c = accepted(parse_config("{}"));
+  config d;
+  BOOST_TEST(c.bind == d.bind);
+  BOOST_TEST(c.port == d.port);
+  BOOST_TEST(c.limits.body_limit == d.limits.body_limit);
+  BOOST_TEST(c.limits.idle_timeout.count() == d.limits.idle_timeout.count());
+}
+
+BOOST_AUTO_TEST_CASE(empty_command_line_gives_the_defaults) {
+  auto c = accepted(run({}));
+  BOOST_TEST(c.bind == "127.0.0.1");
+  BOOST_TEST(c.port == 8080);
+  BOOST_TEST(c.log_level == level::info);
+}
+
+// -- documents --------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(full_document_sets_every_field) {
+  auto c = accepted(parse_config(full_document));
+  BOOST_TEST(c.bind == "0.0.0.0");
+  BOOST_TEST(c.port == 9000);
+  BOOST_TEST(c.log_level == level::debug);
+  BOOST_TEST(c.io_threads == 4u);
+  BOOST_TEST(c.scheduler_threads == 3u);
+  BOOST_TEST(c.shutdown_grace.count() == 2500);
+  BOOST_TEST(c.limits.max_connections == 500u);
+  BOOST_TEST(c.limits.header_limit == 8192u);
+  BOOST_TEST(c.limits.body_limit == 65536u);
+  BOOST_TEST(c.limits.header_timeout.count() == 1000);
+  BOOST_TEST(c.limits.body_timeout.count() == 2000);
+  BOOST_TEST(c.limits.idle_timeout.count() == 3000);
+  BOOST_TEST(c.limits.write_timeout.count() == 4000);
+}
+
+BOOST_AUTO_TEST_CASE(document_overrides_only_its_keys_over_the_base) {
+  config base;
+  base.port = 1234;
+  base.limits.body_limit = 77;
+  auto c = accepted(parse_config(R"({"bind": "::1", "limits": {"max_connections": 5}})", base));
+  BOOST_TEST(c.bind == "::1");
+  BOOST_TEST(c.port == 1234);
+  BOOST_TEST(c.limits.max_connections == 5u);
+  BOOST_TEST(c.limits.body_limit == 77u);
+}
+
+BOOST_AUTO_TEST_CASE(every_log_level_is_accepted) {
+  const std::pair<const char*, level> levels[] = {{"trace", level::trace}, {"debug", level::debug},
+                                                  {"info", level::info},   {"warn", level::warn},
+                                                  {"error", level::error}, {"off", level::off}};
+  for (const auto& [name, l] : levels) {
+    BOOST_TEST_CONTEXT(name) {
+      auto c = accepted(parse_config(std::string{R"({"log_level": ")"} + name + "\"}"));
+      BOOST_TEST(c.log_level == l);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(range_bounds_are_inclusive) {
+  for (const char* doc : {
+           R"({"port": 0})",
+           R"({"port": 65535})",
+           R"({"io_threads": 64, "scheduler_threads": 64})",
+           R"({"shutdown_grace_ms": 0})",
+           R"({"shutdown_grace_ms": 600000})",
+           R"({"limits": {"max_connections": 1}})",
+           R"({"limits": {"max_connections": 1000000}})",
+           R"({"limits": {"header_limit_bytes": 1024}})",
+           R"({"limits": {"header_limit_bytes": 1048576}})",
+           R"({"limits": {"body_limit_bytes": 0}})",
+           R"({"limits": {"body_limit_bytes": 4294967296}})",
+           R"({"limits": {"header_timeout_ms": 10, "body_timeout_ms": 3600000}})",
+           R"({"limits": {"idle_timeout_ms": 86400000, "write_timeout_ms": 10}})",
+       }) {
+    BOOST_TEST_CONTEXT(doc) {
+      accepted(parse_config(doc));
+    }
+  }
+  BOOST_TEST(
+      accepted(parse_config(R"({"limits": {"body_limit_bytes": 4294967296}})")).limits.body_limit ==
+      4294967296u);
+}
+
+BOOST_AUTO_TEST_CASE(ipv6_and_any_addresses_are_accepted) {
+  for (const char* bind : {"::", "::1", "0.0.0.0", "192.168.1.20", "fe80::1"}) {
+    BOOST_TEST_CONTEXT(bind) {
+      auto c = accepted(parse_config(std::string{R"({"bind": ")"} + bind + "\"}"));
+      BOOST_TEST(c.bind == bind);
+    }
+  }
+}
+
+// -- rejected documents -----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(unknown_top_level_key_is_named) {
+  BOOST_TEST(rejected(parse_config(R"({"port": 1, "nope": 2})")) == "nope: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_nested_key_is_named_with_its_path) {
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"nope": 1}})")) == "limits.nope: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(keys_are_case_sensitive) {
+  BOOST_TEST(rejected(parse_config(R"({"Port": 80})")) == "Port: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(wrong_type_names_the_key) {
+  BOOST_TEST(rejected(parse_config(R"({"port": "80"})")) == "port: must be an integer");
+  BOOST_TEST(rejected(parse_config(R"({"bind": 127})")) == "bind: must be a string");
+  BOOST_TEST(rejected(parse_config(R"({"log_level": null})")) == "log_level: must be a string");
+  BOOST_TEST(rejected(parse_config(R"({"io_threads": true})")) == "io_threads: must be an integer");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"body_limit_bytes": [1]}})")) ==
+             "limits.body_limit_bytes: must be an integer");
+  BOOST_TEST(rejected(parse_config(R"({"limits": 5})")) == "limits: must be a JSON object");
+}
+
+BOOST_AUTO_TEST_CASE(fractional_numbers_are_not_integers) {
+  BOOST_TEST(rejected(parse_config(R"({"port": 80.5})")) == "port: must be an integer");
+  BOOST_TEST(rejected(parse_config(R"({"port": 80.0})")) == "port: must be an integer");
+  BOOST_TEST(rejected(parse_config(R"({"shutdown_grace_ms": 1e3})")) ==
+             "shutdown_grace_ms: must be an integer");
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_names_the_key_and_the_range) {
+  BOOST_TEST(rejected(parse_config(R"({"port": 70000})")) == "port: must be between 0 and 65535");
+  BOOST_TEST(rejected(parse_config(R"({"port": -1})")) == "port: must be between 0 and 65535");
+  BOOST_TEST(rejected(parse_config(R"({"io_threads": 0})")) ==
+             "io_threads: must be between 1 and 64");
+  BOOST_TEST(rejected(parse_config(R"({"scheduler_threads": 65})")) ==
+             "scheduler_threads: must be between 1 and 64");
+  BOOST_TEST(rejected(parse_config(R"({"shutdown_grace_ms": 600001})")) ==
+             "shutdown_grace_ms: must be between 0 and 600000");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"header_limit_bytes": 1023}})")) ==
+             "limits.header_limit_bytes: must be between 1024 and 1048576");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"body_limit_bytes": 4294967297}})")) ==
+             "limits.body_limit_bytes: must be between 0 and 4294967296");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"max_connections": 0}})")) ==
+             "limits.max_connections: must be between 1 and 1000000");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"header_timeout_ms": 9}})")) ==
+             "limits.header_timeout_ms: must be between 10 and 3600000");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"idle_timeout_ms": 86400001}})")) ==
+             "limits.idle_timeout_ms: must be between 10 and 86400000");
+}
+
+BOOST_AUTO_TEST_CASE(numbers_beyond_int64_are_out_of_range_not_wrapped) {
+  BOOST_TEST(rejected(parse_config(R"({"port": 18446744073709551615})")) ==
+             "port: must be between 0 and 65535");
+  BOOST_TEST(rejected(parse_config(R"({"limits": {"body_limit_bytes": 9223372036854775808}})")) ==
+             "limits.body_limit_bytes: must be between 0 and 4294967296");
+  // Beyond uint64, Boost.JSON reads a double: still not an acceptable port.
+  BOOST_TEST(!parse_config(R"({"port": 100000000000000000000})").value.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(invalid_json_is_reported_as_such) {
+  for (const char* doc : {"", "{", "{\"port\": }", "{'port': 1}", "{\"port\": 1,}",
+                          "{\"port\": 1} x", "// comment\n{}", "{\"port\": 0x10}"}) {
+    BOOST_TEST_CONTEXT("document '" << doc << "'") {
+      auto error = rejected(parse_config(doc));
+      BOOST_TEST(error.starts_with("configuration is not valid JSON: "), error);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(non_object_document_is_rejected) {
+  for (const char* doc : {"[]", "[{\"port\": 1}]", "42", "\"port\"", "null", "true"}) {
+    BOOST_TEST_CONTEXT("document " << doc) {
+      BOOST_TEST(rejected(parse_config(doc)) == "configuration: must be a JSON object");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(invalid_bind_address_is_named) {
+  BOOST_TEST(rejected(parse_config(R"({"bind": "localhost"})")) ==
+             "bind: 'localhost' is not an IPv4 or IPv6 address");
+  for (const char* bind : {"", "256.0.0.1", "1.2.3", "::g", "127.0.0.1:80", " 127.0.0.1"}) {
+    BOOST_TEST_CONTEXT("bind '" << bind << "'") {
+      auto error = rejected(parse_config(std::string{R"({"bind": ")"} + bind + "\"}"));
+      BOOST_TEST(error.starts_with("bind: "), error);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(unknown_log_level_is_named) {
+  BOOST_TEST(rejected(parse_config(R"({"log_level": "verbose"})")) ==
+             "log_level: 'verbose' is not one of trace, debug, info, warn, error, off");
+  BOOST_TEST(rejected(parse_config(R"({"log_level": "INFO"})")).starts_with("log_level: "));
+}
+
+BOOST_AUTO_TEST_CASE(first_error_stops_parsing_without_a_partial_value) {
+  auto r = parse_config(R"({"port": 1, "io_threads": 0, "nope": 1})");
+  BOOST_TEST(!r.value.has_value());
+  BOOST_TEST(r.error == "io_threads: must be between 1 and 64");
+}
+
+// -- command line -----------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(config_file_is_read) {
+  temp_dir dir;
+  auto file = dir.write("herald.json", full_document);
+  auto c = accepted(run({"--config", file}));
+  BOOST_TEST(c.port == 9000);
+  BOOST_TEST(c.limits.write_timeout.count() == 4000);
+}
+
+BOOST_AUTO_TEST_CASE(flags_override_the_file_wherever_they_stand) {
+  temp_dir dir;
+  auto file =
+      dir.write("herald.json", R"({"bind": "0.0.0.0", "port": 9000, "log_level": "debug"})");
+  for (auto c :
+       {accepted(run({"--config", file, "--port", "9001", "--bind", "::1", "--log-level", "warn"})),
+        accepted(
+            run({"--port", "9001", "--bind", "::1", "--log-level", "warn", "--config", file}))}) {
+    BOOST_TEST(c.port == 9001);
+    BOOST_TEST(c.bind == "::1");
+    BOOST_TEST(c.log_level == level::warn);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(file_values_stay_when_no_flag_overrides_them) {
+  temp_dir dir;
+  auto file = dir.write("herald.json", R"({"bind": "0.0.0.0", "io_threads": 8})");
+  auto c = accepted(run({"--port", "1", "--config", file}));
+  BOOST_TEST(c.bind == "0.0.0.0");
+  BOOST_TEST(c.io_threads == 8u);
+  BOOST_TEST(c.port == 1);
+}
+
+BOOST_AUTO_TEST_CASE(later_config_file_overrides_an_earlier_one) {
+  temp_dir dir;
+  auto first = dir.write("a.json", R"({"port": 1, "io_threads": 2})");
+  auto second = dir.write("b.json", R"({"port": 3})");
+  auto c = accepted(run({"--config", first, "--config", second}));
+  BOOST_TEST(c.port == 3);
+  BOOST_TEST(c.io_threads == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(port_flag_accepts_its_bounds) {
+  BOOST_TEST(accepted(run({"--port", "0"})).port == 0);
+  BOOST_TEST(accepted(run({"--port", "65535"})).port == 65535);
+}
+
+BOOST_AUTO_TEST_CASE(bad_port_flag_is_rejected_naming_port) {
+  for (const char* port :
+       {"abc", "70000", "65536", "-1", "", "80x", "+80", " 80", "8.0", "99999999999999999999"}) {
+    BOOST_TEST_CONTEXT("--port '" << port << "'") {
+      auto error = rejected(run({"--port", port}));
+      BOOST_TEST(error.starts_with("--port: "), error);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(bad_bind_and_log_level_flags_are_named) {
+  BOOST_TEST(rejected(run({"--bind", "localhost"})).starts_with("--bind: "));
+  BOOST_TEST(rejected(run({"--log-level", "loud"})).starts_with("--log-level: "));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_flag_is_rejected) {
+  BOOST_TEST(rejected(run({"--nope"})) == "--nope: unknown option (see --help)");
+  BOOST_TEST(rejected(run({"stray"})).starts_with("stray: "));
+  BOOST_TEST(rejected(run({"--port=80"})).starts_with("--port=80: "));
+}
+
+BOOST_AUTO_TEST_CASE(flag_without_value_is_rejected) {
+  BOOST_TEST(rejected(run({"--port"})) == "--port: needs a value");
+  BOOST_TEST(rejected(run({"--bind"})) == "--bind: needs a value");
+  BOOST_TEST(rejected(run({"--log-level"})) == "--log-level: needs a value");
+  BOOST_TEST(rejected(run({"--config"})) == "--config: needs a file name");
+}
+
+BOOST_AUTO_TEST_CASE(help_flag_asks_for_help) {
+  for (const char* flag : {"--help", "-h"}) {
+    BOOST_TEST_CONTEXT(flag) {
+      auto r = run({"--port", "80", flag});
+      BOOST_TEST(r.help);
+      BOOST_TEST(r.error.empty());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(usage_mentions_every_flag) {
+  auto text = herald::app::usage();
+  for (const char* flag : {"--config", "--bind", "--port", "--log-level", "--help"})
+    BOOST_TEST(text.find(flag) != std::string_view::npos, flag);
+}
+
+BOOST_AUTO_TEST_CASE(missing_config_file_is_named) {
+  temp_dir dir;
+  auto missing = (dir.path() / "absent.json").string();
+  BOOST_TEST(rejected(run({"--config", missing})) == "--config: cannot read '" + missing + "'");
+}
+
+BOOST_AUTO_TEST_CASE(bad_config_file_error_names_the_file_and_the_key) {
+  temp_dir dir;
+  auto file = dir.write("bad.json", R"({"limits": {"nope": 1}})");
+  BOOST_TEST(rejected(run({"--config", file})) == file + ": limits.nope: unknown key");
+  auto broken = dir.write("broken.json", "{");
+  auto error = rejected(run({"--config", broken}));
+  BOOST_TEST(error.starts_with(broken + ": configuration is not valid JSON"), error);
+}
+
+BOOST_AUTO_TEST_CASE(temp_dir_is_removed) {
+  fs::path where;
+  {
+    temp_dir dir;
+    where = dir.path();
+    dir.write("x.json", "{}");
+    BOOST_TEST(fs::exists(where));
+  }
+  BOOST_TEST(!fs::exists(where));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
