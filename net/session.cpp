@@ -165,25 +165,30 @@ void session::deliver() {
 
 // -- writing ----------------------------------------------------------------------------------
 
+template <class Next> void session::write(boost::asio::const_buffer bytes, Next next) {
+  writing_ = true;
+  asio::async_write(socket_, bytes, [self = shared_from_this(), next](error_code ec, std::size_t) {
+    self->writing_ = false;
+    if (self->closed_)
+      return;
+    if (ec) {
+      self->do_close();
+      return;
+    }
+    next(*self);
+  });
+}
+
 void session::write_continue() {
   if (writing_)
     return;
-  writing_ = true;
-  asio::async_write(socket_, asio::buffer(continue_line.data(), continue_line.size()),
-                    [self = shared_from_this()](error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      if (self->closed_)
-                        return;
-                      if (ec) {
-                        self->do_close();
-                        return;
-                      }
-                      if (self->pending_) {
-                        auto res = std::move(*self->pending_);
-                        self->pending_.reset();
-                        self->do_respond(std::move(res));
-                      }
-                    });
+  write(asio::buffer(continue_line.data(), continue_line.size()), [](session& self) {
+    if (self.pending_) {
+      auto res = std::move(*self.pending_);
+      self.pending_.reset();
+      self.do_respond(std::move(res));
+    }
+  });
 }
 
 void session::do_respond(response res) {
@@ -197,29 +202,16 @@ void session::do_respond(response res) {
   f.keep_alive = f.keep_alive && res.keep_alive() && !draining();
   out_.clear();
   serialize_response(res, f, out_);
-  writing_ = true;
   set_deadline(phase::writing, limits_.write_timeout);
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this(), keep_alive = f.keep_alive](
-                        error_code ec, std::size_t) { self->on_write(ec, keep_alive); });
-}
-
-void session::on_write(error_code ec, bool keep_alive) {
-  writing_ = false;
-  if (closed_)
-    return;
-  if (ec) {
-    do_close();
-    return;
-  }
-  // A large body's buffer is not worth keeping for the next, small, response.
-  if (out_.capacity() > 64 * 1024)
-    std::string{}.swap(out_);
-  if (!keep_alive || draining()) {
-    linger();
-    return;
-  }
-  do_read();
+  write(asio::buffer(out_), [keep_alive = f.keep_alive](session& self) {
+    // A large body's buffer is not worth keeping for the next, small, response.
+    if (self.out_.capacity() > 64 * 1024)
+      std::string{}.swap(self.out_);
+    if (!keep_alive || self.draining())
+      self.linger();
+    else
+      self.do_read();
+  });
 }
 
 void session::answer_error(http_error e) {
@@ -229,19 +221,8 @@ void session::answer_error(http_error e) {
   }
   out_.clear();
   serialize_response(error_response(e), framing{11, false, false}, out_);
-  writing_ = true;
   set_deadline(phase::writing, limits_.write_timeout);
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this()](error_code ec, std::size_t) {
-                      self->writing_ = false;
-                      if (self->closed_)
-                        return;
-                      if (ec) {
-                        self->do_close();
-                        return;
-                      }
-                      self->linger();
-                    });
+  write(asio::buffer(out_), [](session& self) { self.linger(); });
 }
 
 // -- closing ----------------------------------------------------------------------------------
