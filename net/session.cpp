@@ -2,6 +2,7 @@
 
 #include "net/responses.hpp"
 #include "net/session_registry.hpp"
+#include "net/text.hpp"
 
 #include <atomic>
 #include <boost/asio/bind_executor.hpp>
@@ -118,7 +119,7 @@ void session::parse_buffered() {
       set_deadline(phase::body, limits_.body_timeout);
       // The client waits for our go-ahead before it sends the body.
       auto expect = reader_.get()[http::field::expect];
-      if (boost::beast::iequals(expect, "100-continue"))
+      if (iequals(expect, "100-continue"))
         write_continue();
     }
   }

@@ -1,0 +1,218 @@
+#include "actors/task_record.hpp"
+
+#include "actors/task_time_key.hpp"
+#include "net/text.hpp"
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace herald::actors {
+
+namespace {
+
+namespace chrono = std::chrono;
+
+constexpr std::int64_t ns_per_tick = 100;
+constexpr std::int64_t ticks_per_second = 10'000'000;
+constexpr std::int64_t ticks_per_day = 86'400 * ticks_per_second;
+constexpr std::int64_t ns_per_day = ticks_per_day * ns_per_tick;
+
+constexpr std::array<std::string_view, 5> state_names = {"NotStarted", "Running", "Completed",
+                                                         "Failed", "Aborted"};
+
+using herald::net::iequals;
+
+/// Appends `value` as exactly `width` decimal digits (value >= 0 and fits).
+void put_digits(std::string& out, std::int64_t value, int width) {
+  std::array<char, 20> buf{};
+  for (int i = width - 1; i >= 0; --i) {
+    buf[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(buf.data(), static_cast<std::size_t>(width));
+}
+
+/// Reads exactly `width` ASCII digits at `pos`, or -1.
+int read_digits(std::string_view s, std::size_t pos, std::size_t width) noexcept {
+  if (pos + width > s.size())
+    return -1;
+  int value = 0;
+  for (std::size_t i = pos; i < pos + width; ++i) {
+    if (s[i] < '0' || s[i] > '9')
+      return -1;
+    value = value * 10 + (s[i] - '0');
+  }
+  return value;
+}
+
+constexpr detail::time_key sentinel_key() noexcept {
+  // .NET's DateTime.MaxValue, which Pode writes for "no timeout": the last tick of 9999.
+  return {chrono::sys_days{chrono::year{9999} / 12 / 31}.time_since_epoch().count(),
+          ticks_per_day - 1};
+}
+
+} // namespace
+
+namespace detail {
+
+std::optional<time_key> parse_time_key(std::string_view text) noexcept {
+  // yyyy-MM-ddTHH:mm:ss is 19 characters; then an optional fraction, then Z.
+  if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text.back() != 'Z')
+    return std::nullopt;
+  int y = read_digits(text, 0, 4);
+  int mo = read_digits(text, 5, 2);
+  int d = read_digits(text, 8, 2);
+  int h = read_digits(text, 11, 2);
+  int mi = read_digits(text, 14, 2);
+  int s = read_digits(text, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0 || h > 23 || mi > 59 || s > 59)
+    return std::nullopt;
+  std::int64_t fraction = 0;
+  auto rest = text.substr(19, text.size() - 20); // between the seconds and the Z
+  if (!rest.empty()) {
+    if (rest.front() != '.' || rest.size() < 2 || rest.size() > 8)
+      return std::nullopt;
+    auto digits = rest.substr(1);
+    int value = read_digits(digits, 0, digits.size());
+    if (value < 0)
+      return std::nullopt;
+    fraction = value;
+    for (auto n = digits.size(); n < 7; ++n)
+      fraction *= 10;
+  }
+  chrono::year_month_day date{chrono::year{y}, chrono::month{static_cast<unsigned>(mo)},
+                              chrono::day{static_cast<unsigned>(d)}};
+  if (!date.ok())
+    return std::nullopt;
+  return time_key{chrono::sys_days{date}.time_since_epoch().count(),
+                  ((h * 60 + mi) * 60 + s) * ticks_per_second + fraction};
+}
+
+time_key time_key_of(task_time t) noexcept {
+  if (t == no_expiry())
+    return sentinel_key();
+  // Straight from the count: chrono::floor<days> of times near the clock's ends would
+  // overflow when converted back to nanoseconds.
+  auto ns = t.time_since_epoch().count();
+  auto days = ns / ns_per_day;
+  auto rest = ns % ns_per_day;
+  if (rest < 0) {
+    rest += ns_per_day;
+    --days;
+  }
+  return {days, rest / ns_per_tick};
+}
+
+} // namespace detail
+
+std::string_view to_string(task_state s) noexcept {
+  auto i = static_cast<std::size_t>(s);
+  return i < state_names.size() ? state_names[i] : std::string_view{"Unknown"};
+}
+
+std::optional<task_state> parse_task_state(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < state_names.size(); ++i)
+    if (iequals(name, state_names[i]))
+      return static_cast<task_state>(i);
+  return std::nullopt;
+}
+
+bool is_terminal(task_state s) noexcept {
+  return s == task_state::completed || s == task_state::failed || s == task_state::aborted;
+}
+
+// The clock's largest value stands for "never": real times end in 2262, and a sentinel keeps
+// ordering right (it is later than every real time).
+task_time no_expiry() noexcept {
+  return task_time::max();
+}
+
+std::string format_time(task_time t) {
+  auto key = detail::time_key_of(t);
+  chrono::year_month_day date{chrono::sys_days{chrono::days{key.days}}};
+  auto seconds = key.ticks / ticks_per_second;
+  std::string out;
+  out.reserve(28);
+  put_digits(out, static_cast<int>(date.year()), 4);
+  out += '-';
+  put_digits(out, static_cast<unsigned>(date.month()), 2);
+  out += '-';
+  put_digits(out, static_cast<unsigned>(date.day()), 2);
+  out += 'T';
+  put_digits(out, seconds / 3600, 2);
+  out += ':';
+  put_digits(out, seconds / 60 % 60, 2);
+  out += ':';
+  put_digits(out, seconds % 60, 2);
+  out += '.';
+  put_digits(out, key.ticks % ticks_per_second, 7);
+  out += 'Z';
+  return out;
+}
+
+std::optional<task_time> parse_time(std::string_view text) noexcept {
+  auto key = detail::parse_time_key(text);
+  if (!key)
+    return std::nullopt;
+  if (*key == sentinel_key())
+    return no_expiry();
+  // Anything else must fit the clock; the sentinel's own value (the clock's maximum) is not a
+  // multiple of 100 ns, so no parsed time collides with it.
+  std::int64_t day_ns = 0;
+  std::int64_t ns = 0;
+  if (__builtin_mul_overflow(key->days, ns_per_day, &day_ns) ||
+      __builtin_add_overflow(day_ns, key->ticks * ns_per_tick, &ns)) {
+    // The first day of the clock's range starts before its minimum: count from the next day.
+    if (__builtin_mul_overflow(key->days + 1, ns_per_day, &day_ns) ||
+        __builtin_add_overflow(day_ns, key->ticks * ns_per_tick - ns_per_day, &ns))
+      return std::nullopt;
+  }
+  return task_time{task_clock::duration{ns}};
+}
+
+boost::json::object to_json(const task_record& r) {
+  boost::json::object o;
+  o["Id"] = r.id;
+  o["AsyncRouteId"] = r.route_id;
+  o["State"] = to_string(r.state);
+  o["IsCompleted"] = is_terminal(r.state);
+  o["Cancellable"] = r.cancellable;
+  o["CreationTime"] = format_time(r.creation);
+  o["ExpireTime"] = format_time(r.expire);
+  if (r.starting)
+    o["StartingTime"] = format_time(*r.starting);
+  if (r.completed)
+    o["CompletedTime"] = format_time(*r.completed);
+  if (r.progress && std::isfinite(*r.progress)) {
+    auto rounded = std::round(*r.progress * 100) / 100;
+    // Whole values go out as integers: `100`, not `1E2`.
+    if (rounded == std::trunc(rounded) && std::abs(rounded) < 1e15)
+      o["Progress"] = static_cast<std::int64_t>(rounded);
+    else
+      o["Progress"] = rounded;
+  }
+  // Result and Error follow the state, so the object never contradicts itself.
+  if (r.result && r.state == task_state::completed)
+    o["Result"] = *r.result;
+  if (r.error && (r.state == task_state::failed || r.state == task_state::aborted))
+    o["Error"] = *r.error;
+  if (r.user)
+    o["User"] = *r.user;
+  if (r.permission)
+    o["Permission"] = *r.permission;
+  if (r.sse)
+    o["Sse"] = {{"Name", r.sse->name}, {"Group", r.sse->group}, {"Url", r.sse->url}};
+  if (r.callback)
+    o["CallbackInfo"] = {{"Url", r.callback->url},
+                         {"Tentative", r.callback->tentative},
+                         {"State", r.callback->state}};
+  if (r.queue_position && r.state == task_state::not_started)
+    o["QueuePosition"] = *r.queue_position;
+  return o;
+}
+
+} // namespace herald::actors

@@ -1,0 +1,82 @@
+#pragma once
+
+// The task object of an async route (SPEC §4.2), as data: what the task registry stores and
+// what the task endpoints answer. Pure: no actors, no I/O.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herald::actors {
+
+/// A task's lifecycle; the last three are terminal and final.
+enum class task_state { not_started, running, completed, failed, aborted };
+
+/// Pode's names: `NotStarted`, `Running`, `Completed`, `Failed`, `Aborted`.
+std::string_view to_string(task_state s) noexcept;
+
+/// The state named `name` (exact Pode spelling, case-insensitive), or nullopt.
+std::optional<task_state> parse_task_state(std::string_view name) noexcept;
+
+bool is_terminal(task_state s) noexcept;
+
+using task_clock = std::chrono::system_clock;
+using task_time = task_clock::time_point;
+
+/// The `ExpireTime` of a task without a timeout; formats as `9999-12-31T23:59:59.9999999Z`.
+task_time no_expiry() noexcept;
+
+/// Pode's UTC time format with seven fractional digits: `2026-11-23T21:03:00.1234567Z`.
+/// `no_expiry()` gives `9999-12-31T23:59:59.9999999Z`.
+std::string format_time(task_time t);
+
+/// Reads the format above; also accepts 0–7 fractional digits;
+/// nullopt for anything else.
+std::optional<task_time> parse_time(std::string_view text) noexcept;
+
+/// `Sse` of a task whose route has SSE.
+struct sse_info {
+  std::string name;
+  std::string group;
+  std::string url;
+};
+
+/// `CallbackInfo` of a task whose callback was attempted.
+struct callback_info {
+  std::string url;
+  int tentative = 0;
+  std::string state;
+};
+
+/// One task, as the registry keeps it.
+struct task_record {
+  std::string id;
+  std::string route_id; ///< `[METHOD]/path`, e.g. `[POST]/process-data`
+  std::string method;   ///< `POST` (queryable as `Method`)
+  std::string url;      ///< the route path, e.g. `/process-data` (queryable as `Url`)
+  task_state state = task_state::not_started;
+  bool cancellable = true;
+  task_time creation{};
+  task_time expire{};
+  std::optional<task_time> starting;
+  std::optional<task_time> completed;
+  std::optional<double> progress;          ///< 0–100, once reported
+  std::optional<boost::json::value> result; ///< `Completed` with a value (0, false, "" kept)
+  std::optional<std::string> error;        ///< `Failed` / `Aborted`
+  std::optional<std::string> user;         ///< the authenticated invoker
+  std::optional<boost::json::value> permission; ///< `{Read:{...},Write:{...}}`
+  std::optional<sse_info> sse;
+  std::optional<callback_info> callback;
+  std::optional<std::size_t> queue_position; ///< while `NotStarted`
+};
+
+/// The task object with Pode's field names (SPEC §4.2): always `Id`, `AsyncRouteId`, `State`,
+/// `IsCompleted`, `Cancellable`, `CreationTime`, `ExpireTime`; the others only when present.
+/// `Progress` is rounded to 2 decimals.
+boost::json::object to_json(const task_record& r);
+
+} // namespace herald::actors

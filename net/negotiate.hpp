@@ -1,0 +1,34 @@
+#pragma once
+
+// Content negotiation for the task endpoints (SPEC §4.3): JSON (default), YAML or XML by
+// `Accept`, honouring q-values; and the encoders. Pure: no I/O.
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herald::net {
+
+enum class media_type { json, yaml, xml };
+
+/// The MIME type written in `Content-Type`: `application/json`, `application/yaml`,
+/// `application/xml`.
+std::string_view content_type(media_type m) noexcept;
+
+/// Picks the representation for an `Accept` header (RFC 9110 §12.5.1): the acceptable type
+/// with the highest q-value, ties broken by the client's order, then by JSON, YAML, XML.
+/// Recognised: `application/json`, `application/yaml`, `application/x-yaml`, `text/yaml`,
+/// `application/xml`, `text/xml`, `application/*`, `text/*` (YAML, XML), `*/*` (JSON).
+/// An empty or absent header gives JSON; a header that accepts none of them (or only with
+/// q=0) gives nullopt (the caller answers 406). Malformed parts are skipped, never thrown.
+std::optional<media_type> negotiate(std::string_view accept);
+
+/// `value` in the chosen representation. YAML: block style, strings quoted when needed so
+/// that they read back as the same string. XML: `<?xml version="1.0" encoding="utf-8"?>`,
+/// objects as elements named by their keys (invalid name characters replaced by `_`),
+/// arrays as repeated `<Item>` elements, the whole wrapped in `root_name`; text escaped.
+std::string encode(const boost::json::value& value, media_type m,
+                   std::string_view root_name = "Response");
+
+} // namespace herald::net

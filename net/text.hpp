@@ -1,0 +1,22 @@
+#pragma once
+
+#include <algorithm>
+#include <string_view>
+
+namespace herald::net {
+
+/// ASCII letters lower-cased; every other byte as it is.
+constexpr char ascii_lower(char c) noexcept {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/// Equality ignoring ASCII case (header names, media types, Pode's names). Our own rather
+/// than `boost::beast::iequals`, which in Boost 1.81 reads one byte past the end of its
+/// arguments once they differ in case.
+constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+} // namespace herald::net
