@@ -64,10 +64,24 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
   // Break the session <-> actor cycle when the actor stops.
   self->on_exit([state] { state->session.reset(); });
 
+  // A deferred route answers through a responder that messages this actor from any thread.
+  net::responder_factory make_responder = [weak_self =
+                                               caf::actor_cast<caf::weak_actor_ptr>(handle)] {
+    return net::responder{[weak_self](net::response res) {
+      if (auto strong = caf::actor_cast<caf::actor>(weak_self))
+        caf::anon_send(strong, std::move(res));
+    }};
+  };
   self->become(
-      [state](net::request& req) {
+      [state, make_responder](net::request& req) {
+        if (!state->session)
+          return;
+        if (auto res = state->service->dispatch(req, make_responder))
+          state->session->respond(std::move(*res));
+      },
+      [state](net::response& res) {
         if (state->session)
-          state->session->respond(state->service->handle(req));
+          state->session->respond(std::move(res));
       },
       [self, id = session->id()](closed_atom) {
         herald::log::debug("connection ", id, " closed");

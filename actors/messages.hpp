@@ -17,3 +17,5 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 
 // A complete HTTP request, from a session to its connection actor.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::request)
+// A deferred route's answer, from its responder to the connection actor.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::response)

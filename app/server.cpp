@@ -101,6 +101,13 @@ server& server::route(net::verb method, std::string_view pattern, net::handler h
   return *this;
 }
 
+server& server::deferred(net::verb method, std::string_view pattern, net::deferred_handler h) {
+  if (impl_->started)
+    throw std::logic_error("routes must be declared before the server starts");
+  impl_->service->add_deferred(method, pattern, std::move(h));
+  return *this;
+}
+
 server& server::get(std::string_view p, net::handler h) {
   return route(net::verb::get, p, std::move(h));
 }

@@ -47,6 +47,10 @@ class server {
   server& patch(std::string_view pattern, net::handler h);
   server& del(std::string_view pattern, net::handler h);
 
+  /// Serves `method pattern` with a handler that answers later, from any thread, through the
+  /// `net::responder` it receives (which answers 500 if dropped unanswered).
+  server& deferred(net::verb method, std::string_view pattern, net::deferred_handler h);
+
   // -- running --------------------------------------------------------------------------------
 
   /// Binds, then serves in the background. Throws std::system_error naming the address when

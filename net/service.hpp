@@ -5,6 +5,7 @@
 #include "net/router.hpp"
 
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -13,6 +14,38 @@ namespace herald::net {
 /// A plain route's code: from a request to its response. Runs on the connection's actor, so
 /// it must not block; a thrown exception becomes a 500 and is logged by `on_error`.
 using handler = std::function<response(const request_context&)>;
+
+/// Answers one request exactly once, from any thread. A responder dropped unanswered answers
+/// 500, so that no request is ever left without a response.
+class responder {
+ public:
+  using sink = std::function<void(response)>;
+
+  responder() = default;
+  explicit responder(sink s) : sink_(std::move(s)) {}
+  responder(responder&& other) noexcept : sink_(std::exchange(other.sink_, nullptr)) {}
+  responder& operator=(responder&& other) noexcept;
+  responder(const responder&) = delete;
+  responder& operator=(const responder&) = delete;
+  ~responder();
+
+  /// Sends the answer; any later call does nothing.
+  void operator()(response res);
+
+  /// Whether the answer is still owed.
+  bool pending() const noexcept { return static_cast<bool>(sink_); }
+
+ private:
+  sink sink_;
+};
+
+/// A route whose answer comes later (from another actor, say): it gets the request and a
+/// responder. The context is a view valid only during the call, so the handler copies what it
+/// keeps. Runs on the connection's actor like a plain handler and must not block either.
+using deferred_handler = std::function<void(const request_context&, responder)>;
+
+/// Makes the responder for one request (the connection actor's way back to its socket).
+using responder_factory = std::function<responder()>;
 
 /// The routes of a running node: a router plus the handler of each route. Built once by the
 /// app before the listener starts, then shared read-only by every connection.
@@ -25,6 +58,9 @@ class service {
   /// duplicate pattern.
   void add(verb method, std::string_view pattern, handler h);
 
+  /// Declares `method pattern` answered later through a responder.
+  void add_deferred(verb method, std::string_view pattern, deferred_handler h);
+
   void on_error(error_reporter reporter) { on_error_ = std::move(reporter); }
 
   /// The whole of request handling, without I/O: routes `req`, runs its handler and maps
@@ -32,11 +68,25 @@ class service {
   /// keep-alive included, is the session's business: see wire.hpp.)
   response handle(const request& req) const;
 
+  /// As `handle`, but a deferred route gets `make_responder()` and the result is nullopt: its
+  /// answer arrives through the responder. Without a factory a deferred route answers 500.
+  std::optional<response> dispatch(const request& req,
+                                   const responder_factory& make_responder) const;
+
   const router& routes() const noexcept { return router_; }
 
  private:
   router router_;
-  std::vector<handler> handlers_;
+  /// The code of one route: exactly one of the two is set.
+  struct route_code {
+    handler plain;
+    deferred_handler deferred;
+  };
+
+  route_code& declare(verb method, std::string_view pattern);
+  void report_failure(std::size_t route, std::string_view what) const;
+
+  std::vector<route_code> handlers_;
   std::vector<std::string> patterns_;
   error_reporter on_error_;
 };

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -146,6 +147,40 @@ BOOST_AUTO_TEST_CASE(two_io_threads_serve_concurrent_clients) {
   for (auto& t : clients)
     t.join();
   BOOST_TEST(good.load() == 1000);
+}
+
+BOOST_AUTO_TEST_CASE(a_deferred_route_is_answered_from_another_thread) {
+  herald::app::server node{test_config()};
+  std::vector<std::thread> workers;
+  std::mutex m;
+  node.deferred(net::verb::get, "/slow/{n}",
+                [&](const net::request_context& rq, net::responder answer) {
+                  std::string n{rq.param("n")};
+                  std::lock_guard guard{m};
+                  workers.emplace_back([n, answer = std::move(answer)]() mutable {
+                    std::this_thread::sleep_for(100ms);
+                    answer(net::make_response(net::status::ok, "slow " + n));
+                  });
+                });
+  node.deferred(net::verb::get, "/dropped", [](const net::request_context&, net::responder) {});
+  node.deferred(net::verb::get, "/throws", [](const net::request_context&, net::responder) {
+    throw std::runtime_error("no");
+  });
+  {
+    running_node run{node};
+    connection c{run.port()};
+    // Pipelined behind a deferred answer, the next request waits its turn: order is kept.
+    BOOST_REQUIRE(c.send(get_request("/slow/1") + get_request("/health") + get_request("/slow/2")));
+    BOOST_TEST(c.read_response().body() == "slow 1");
+    BOOST_TEST(c.read_response().result_int() == 200);
+    BOOST_TEST(c.read_response().body() == "slow 2");
+    // Dropped or thrown: one 500 each, and the connection goes on.
+    BOOST_TEST(c.exchange(get_request("/dropped")).result_int() == 500);
+    BOOST_TEST(c.exchange(get_request("/throws")).result_int() == 500);
+    BOOST_TEST(c.exchange(get_request("/health")).result_int() == 200);
+  }
+  for (auto& w : workers)
+    w.join();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -313,4 +313,115 @@ BOOST_AUTO_TEST_CASE(rejected_route_leaves_the_others_consistent) {
   BOOST_TEST(s.handle(make_request(verb::get, "/two")).body() == "2");
 }
 
+// -- deferred routes --------------------------------------------------------------------------
+
+namespace {
+
+/// A responder factory that collects every answer sent through its responders.
+struct answers {
+  std::vector<response> got;
+  herald::net::responder_factory factory() {
+    return [this] {
+      return herald::net::responder{[this](response r) {
+        got.push_back(std::move(r));
+      }};
+    };
+  }
+};
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(a_deferred_route_answers_through_its_responder_later) {
+  service s;
+  std::optional<herald::net::responder> kept;
+  std::string id;
+  s.add_deferred(verb::post, "/later/{id}",
+                 [&](const request_context& rq, herald::net::responder r) {
+                   id = std::string{rq.param("id")}; // copied: the context dies with the call
+                   kept = std::move(r);
+                 });
+  answers a;
+  auto now = s.dispatch(make_request(verb::post, "/later/7", "x"), a.factory());
+  BOOST_TEST(!now.has_value());
+  BOOST_TEST(a.got.empty());
+  BOOST_TEST(id == "7");
+  BOOST_REQUIRE(kept && kept->pending());
+  (*kept)(make_response(status::accepted, "done"));
+  BOOST_TEST(!kept->pending());
+  (*kept)(make_response(status::ok, "again")); // ignored: one answer per request
+  BOOST_REQUIRE(a.got.size() == 1u);
+  BOOST_TEST(a.got[0].result_int() == 202);
+  BOOST_TEST(a.got[0].body() == "done");
+}
+
+BOOST_AUTO_TEST_CASE(a_dropped_responder_answers_500) {
+  service s;
+  s.add_deferred(verb::get, "/drop", [](const request_context&, herald::net::responder) {});
+  answers a;
+  BOOST_TEST(!s.dispatch(make_request(verb::get, "/drop"), a.factory()).has_value());
+  BOOST_REQUIRE(a.got.size() == 1u);
+  BOOST_TEST(a.got[0].result_int() == 500);
+  BOOST_TEST(error_of(a.got[0]) == "Internal server error");
+}
+
+BOOST_AUTO_TEST_CASE(a_throwing_deferred_handler_is_answered_once_with_500) {
+  service s;
+  reported r;
+  s.on_error([&](std::string_view route, std::string_view what) {
+    r.route = route;
+    r.what = what;
+    ++r.calls;
+  });
+  s.add_deferred(verb::get, "/throw", [](const request_context&, herald::net::responder) {
+    throw std::runtime_error("kaput");
+  });
+  answers a;
+  BOOST_TEST(!s.dispatch(make_request(verb::get, "/throw"), a.factory()).has_value());
+  BOOST_REQUIRE(a.got.size() == 1u);
+  BOOST_TEST(a.got[0].result_int() == 500);
+  BOOST_TEST(r.calls == 1);
+  BOOST_TEST(r.route == "GET /throw");
+  BOOST_TEST(r.what == "kaput");
+}
+
+BOOST_AUTO_TEST_CASE(a_deferred_route_without_a_factory_answers_500_at_once) {
+  service s;
+  reported r;
+  s.on_error([&](std::string_view, std::string_view what) {
+    r.what = what;
+    ++r.calls;
+  });
+  s.add_deferred(verb::get, "/d", [](const request_context&, herald::net::responder) {});
+  auto res = s.handle(make_request(verb::get, "/d"));
+  BOOST_TEST(res.result_int() == 500);
+  BOOST_TEST(r.calls == 1);
+}
+
+BOOST_AUTO_TEST_CASE(plain_routes_and_errors_are_answered_at_once_by_dispatch) {
+  service s;
+  s.add(verb::get, "/p", [](const request_context&) { return make_response(status::ok, "p"); });
+  s.add_deferred(verb::get, "/d", [](const request_context&, herald::net::responder) {});
+  answers a;
+  auto plain = s.dispatch(make_request(verb::get, "/p"), a.factory());
+  BOOST_REQUIRE(plain.has_value());
+  BOOST_TEST(plain->body() == "p");
+  BOOST_TEST(s.dispatch(make_request(verb::get, "/nope"), a.factory())->result_int() == 404);
+  BOOST_TEST(s.dispatch(make_request(verb::post, "/d"), a.factory())->result_int() == 405);
+  BOOST_TEST(a.got.empty());
+  BOOST_CHECK_THROW(s.add_deferred(verb::get, "/p", {}), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(a_responder_moved_over_a_pending_one_answers_the_old_one_500) {
+  answers a;
+  auto make = a.factory();
+  auto first = make();
+  auto second = make();
+  first = std::move(second);
+  BOOST_REQUIRE(a.got.size() == 1u);
+  BOOST_TEST(a.got[0].result_int() == 500);
+  BOOST_TEST(first.pending());
+  first(make_response(status::ok, "x"));
+  BOOST_TEST(a.got.size() == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
