@@ -26,7 +26,11 @@ response error_response(status code, std::string_view message) {
 }
 
 response error_response(http_error e) {
-  return error_response(status_of(e), message_of(e));
+  auto res = error_response(status_of(e), message_of(e));
+  // The table decides whether the connection survives this error; the session honours it.
+  if (closes_connection(e))
+    res.keep_alive(false);
+  return res;
 }
 
 std::string_view http_date_now() {

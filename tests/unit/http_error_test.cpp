@@ -101,6 +101,7 @@ BOOST_AUTO_TEST_CASE(error_response_carries_status_and_json_body) {
     BOOST_TEST_CONTEXT(r.error) {
       auto res = herald::net::error_response(r.error);
       BOOST_TEST(res.result_int() == r.status);
+      BOOST_TEST(res.keep_alive() == !r.closes);
       BOOST_TEST(res[boost::beast::http::field::content_type] == "application/json");
       auto body = boost::json::parse(res.body());
       BOOST_TEST(body.as_object().size() == 1u);
