@@ -8,6 +8,7 @@
 //   - YAML output does not read back as the document (tests/support/yaml_subset.hpp).
 
 #include "net/negotiate.hpp"
+#include "tests/support/test_helpers.hpp"
 #include "tests/support/yaml_subset.hpp"
 
 #include <boost/json/parse.hpp>
@@ -42,14 +43,7 @@ std::optional<media_type> negotiate_or_abort(std::string_view accept) {
   return std::nullopt;
 }
 
-bool has_raw_control(std::string_view s) {
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && u != '\n') || u == 0x7f)
-      return true;
-  }
-  return false;
-}
+using herald::test::has_raw_control;
 
 void check_negotiate(std::string_view accept) {
   auto m = negotiate_or_abort(accept);

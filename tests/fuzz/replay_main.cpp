@@ -7,6 +7,8 @@
 //
 // Files given directly (not in a folder) are run as they are, which replays a saved crash.
 
+#include "tests/support/test_helpers.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -94,23 +96,7 @@ void install_crash_handlers() {
 
 // -- mutation ---------------------------------------------------------------------------------
 
-/// SplitMix64: tiny, fast, and the same sequence on every platform.
-class rng {
- public:
-  explicit rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform enough in [0, n); n > 0.
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-  bool chance(unsigned percent) { return below(100) < percent; }
-
- private:
-  std::uint64_t state_;
-};
+using herald::test::rng;
 
 /// Tokens that matter to the parsers we own: HTTP framing and JSON syntax, plus boundary numbers.
 const std::vector<std::string> builtin_tokens = {"\r\n",

@@ -1,4 +1,5 @@
 #include "net/negotiate.hpp"
+#include "tests/support/test_helpers.hpp"
 #include "tests/support/yaml_subset.hpp"
 
 #include <boost/json/array.hpp>
@@ -64,21 +65,7 @@ std::string yaml_round_trip_error(const json::value& v) {
   return {};
 }
 
-/// SplitMix64, so that generated documents are the same on every run.
-class rng {
- public:
-  explicit rng(std::uint64_t seed) : state_(seed) {}
-  std::uint64_t next() {
-    std::uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-
- private:
-  std::uint64_t state_;
-};
+using herald::test::rng;
 
 /// Pieces that YAML and XML treat specially, glued into keys and strings.
 const std::vector<std::string> tricky_pieces = {"a",
@@ -174,15 +161,7 @@ json::value generated_value(rng& r, int depth) {
   }
 }
 
-/// Raw bytes YAML and XML output must not hold: C0 controls other than LF, and DEL.
-bool has_raw_control(std::string_view s) {
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if ((u < 0x20 && u != '\n') || u == 0x7f)
-      return true;
-  }
-  return false;
-}
+using herald::test::has_raw_control;
 
 bool is_xml_name(std::string_view name) {
   if (name.empty())
