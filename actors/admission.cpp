@@ -1,0 +1,53 @@
+#include "actors/admission.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace herald::actors {
+
+admission::admission(std::size_t max_concurrent, std::size_t max_queued)
+    : max_concurrent_(max_concurrent), max_queued_(max_queued) {
+  if (max_concurrent_ == 0)
+    throw std::invalid_argument("max_concurrent must be at least 1");
+}
+
+admission::verdict admission::admit(const std::string& id) {
+  // Nobody jumps the queue: a free slot with tasks still waiting goes to the first of them
+  // (finish() hands it over), so a new task runs at once only when none waits.
+  if (running_.size() < max_concurrent_ && queue_.empty()) {
+    running_.insert(id);
+    return verdict::run;
+  }
+  if (queue_.size() >= max_queued_)
+    return verdict::full;
+  queue_.push_back(id);
+  return verdict::queued;
+}
+
+std::optional<std::string> admission::finish(const std::string& id) {
+  if (running_.erase(id) == 0)
+    return std::nullopt;
+  if (queue_.empty() || running_.size() >= max_concurrent_)
+    return std::nullopt;
+  auto next = std::move(queue_.front());
+  queue_.pop_front();
+  running_.insert(next);
+  return next;
+}
+
+bool admission::withdraw(const std::string& id) {
+  auto it = std::find(queue_.begin(), queue_.end(), id);
+  if (it == queue_.end())
+    return false;
+  queue_.erase(it);
+  return true;
+}
+
+std::optional<std::size_t> admission::position(const std::string& id) const {
+  auto it = std::find(queue_.begin(), queue_.end(), id);
+  if (it == queue_.end())
+    return std::nullopt;
+  return static_cast<std::size_t>(it - queue_.begin()) + 1;
+}
+
+} // namespace herald::actors
