@@ -26,14 +26,6 @@ using herald::net::encode;
 using herald::net::media_type;
 using herald::net::negotiate;
 
-#define FUZZ_CHECK(cond)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      std::fprintf(stderr, "fuzz_accept: check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);  \
-      std::abort();                                                                                \
-    }                                                                                              \
-  } while (false)
-
 std::optional<media_type> negotiate_or_abort(std::string_view accept) {
   try {
     return negotiate(accept);

@@ -6,6 +6,7 @@
 //   - whether a document is accepted depends on the base configuration it is read over.
 
 #include "app/config.hpp"
+#include "tests/support/test_helpers.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/object.hpp>
@@ -21,14 +22,6 @@ namespace {
 
 using herald::app::config;
 using herald::app::parse_config;
-
-#define FUZZ_CHECK(cond)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      std::fprintf(stderr, "fuzz_config: check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);  \
-      std::abort();                                                                                \
-    }                                                                                              \
-  } while (false)
 
 /// `c` as the document that configures it, every key written.
 std::string to_json(const config& c) {

@@ -17,6 +17,7 @@
 #include "net/router.hpp"
 #include "net/service.hpp"
 #include "net/wire.hpp"
+#include "tests/support/test_helpers.hpp"
 
 #include <algorithm>
 #include <boost/asio/buffer.hpp>
@@ -38,13 +39,6 @@ namespace {
 using namespace herald::net;
 
 /// Aborts with a message: the replay driver and libFuzzer both report the input.
-#define FUZZ_CHECK(cond)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      std::fprintf(stderr, "fuzz_request: check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); \
-      std::abort();                                                                                \
-    }                                                                                              \
-  } while (false)
 
 /// A small app: literal and capture routes, every kind of body framing, a failing handler.
 service make_service() {

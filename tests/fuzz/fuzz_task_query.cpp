@@ -6,6 +6,7 @@
 //     not, or a task matches both or neither of them.
 
 #include "actors/task_query.hpp"
+#include "tests/support/test_helpers.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -28,15 +29,6 @@ using herald::actors::task_record;
 using herald::actors::task_state;
 using herald::actors::task_time;
 using namespace std::chrono_literals;
-
-#define FUZZ_CHECK(cond)                                                                           \
-  do {                                                                                             \
-    if (!(cond)) {                                                                                 \
-      std::fprintf(stderr, "fuzz_task_query: check failed: %s (%s:%d)\n", #cond, __FILE__,         \
-                   __LINE__);                                                                      \
-      std::abort();                                                                                \
-    }                                                                                              \
-  } while (false)
 
 /// Records with every optional field both present and absent, and times at the clock's edges.
 std::vector<task_record> make_samples() {

@@ -4,7 +4,19 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string_view>
+
+/// A fuzz target's invariant: on failure, name it and abort, so the driver (replay or
+/// libFuzzer) saves the input that broke it.
+#define FUZZ_CHECK(cond)                                                                           \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      std::fprintf(stderr, "fuzz check failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__);          \
+      std::abort();                                                                                \
+    }                                                                                              \
+  } while (false)
 
 namespace herald::test {
 
