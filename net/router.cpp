@@ -114,15 +114,14 @@ route_match router::match(verb method, const std::vector<std::string>& segments)
   route_match out;
   const route* best = nullptr;
   const route* best_get = nullptr; // HEAD falls back to GET
-  std::vector<verb> allowed;
+  bool path_known = false;
   auto better = [](const route* current, const route& candidate) {
     return current == nullptr || literal_count(candidate) > literal_count(*current);
   };
   for (const auto& r : routes_) {
     if (!matches(r, segments, nullptr))
       continue;
-    if (std::find(allowed.begin(), allowed.end(), r.method) == allowed.end())
-      allowed.push_back(r.method);
+    path_known = true;
     if (r.method == method && better(best, r))
       best = &r;
     else if (method == verb::head && r.method == verb::get && better(best_get, r))
@@ -136,8 +135,15 @@ route_match router::match(verb method, const std::vector<std::string>& segments)
     matches(*best, segments, &out.params);
     return out;
   }
-  if (allowed.empty())
+  if (!path_known)
     return out;
+  // Only for a 405: collect the methods this path has (a second pass keeps the list, and its
+  // allocation, off the path of every request that is found).
+  std::vector<verb> allowed;
+  for (const auto& r : routes_)
+    if (matches(r, segments, nullptr) &&
+        std::find(allowed.begin(), allowed.end(), r.method) == allowed.end())
+      allowed.push_back(r.method);
   // Every GET route answers HEAD too, so say so.
   if (std::find(allowed.begin(), allowed.end(), verb::get) != allowed.end() &&
       std::find(allowed.begin(), allowed.end(), verb::head) == allowed.end())
