@@ -6,8 +6,8 @@
 #include "actors/task_record.hpp"
 
 #include <boost/json/value.hpp>
-#include <string>
 #include <memory>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -25,7 +25,7 @@ struct query_error {
 /// in the task time format), `Progress` as a number, `Cancellable` as a boolean (EQ/NE only).
 /// A task without the field (no `Error`, say) matches only `NE` and `NOTLIKE`.
 class task_query {
-public:
+ public:
   /// Parses `filter`; an empty object matches every task.
   static std::variant<task_query, query_error> parse(const boost::json::value& filter);
 
@@ -33,7 +33,7 @@ public:
 
   struct condition; // defined in task_query.cpp
 
-private:
+ private:
   std::vector<std::shared_ptr<const condition>> conditions_;
 };
 

@@ -64,10 +64,10 @@ struct task_record {
   task_time expire{};
   std::optional<task_time> starting;
   std::optional<task_time> completed;
-  std::optional<double> progress;          ///< 0–100, once reported
-  std::optional<boost::json::value> result; ///< `Completed` with a value (0, false, "" kept)
-  std::optional<std::string> error;        ///< `Failed` / `Aborted`
-  std::optional<std::string> user;         ///< the authenticated invoker
+  std::optional<double> progress;               ///< 0–100, once reported
+  std::optional<boost::json::value> result;     ///< `Completed` with a value (0, false, "" kept)
+  std::optional<std::string> error;             ///< `Failed` / `Aborted`
+  std::optional<std::string> user;              ///< the authenticated invoker
   std::optional<boost::json::value> permission; ///< `{Read:{...},Write:{...}}`
   std::optional<sse_info> sse;
   std::optional<callback_info> callback;

@@ -59,6 +59,12 @@ log::level checked_level(std::string_view value, std::string_view key) {
   return *l;
 }
 
+bool boolean(const json::value& v, std::string_view key) {
+  if (!v.is_bool())
+    fail(key, "must be true or false");
+  return v.get_bool();
+}
+
 std::chrono::milliseconds millis(const json::value& v, std::string_view key, std::int64_t min,
                                  std::int64_t max) {
   return std::chrono::milliseconds{integer(v, key, min, max)};
@@ -121,6 +127,42 @@ void apply_limits(net::limits& l, const json::value& v) {
        });
 }
 
+void apply_tasks(task_settings& t, const json::value& v) {
+  walk(v, "tasks",
+       {
+           {"retention_ms",
+            [&](auto& x, auto& k) {
+              t.retention = millis(x, k, 0, 7 * 24 * hour_ms);
+            }},
+           {"cancel_grace_ms",
+            [&](auto& x, auto& k) {
+              t.cancel_grace = millis(x, k, 0, hour_ms);
+            }},
+       });
+}
+
+void apply_demo(demo_settings& d, const json::value& v) {
+  walk(v, "demo",
+       {
+           {"enabled",
+            [&](auto& x, auto& k) {
+              d.enabled = boolean(x, k);
+            }},
+           {"tick_ms",
+            [&](auto& x, auto& k) {
+              d.tick = millis(x, k, 1, hour_ms);
+            }},
+           {"report_ms",
+            [&](auto& x, auto& k) {
+              d.report = millis(x, k, 1, hour_ms);
+            }},
+           {"event_gap_ms",
+            [&](auto& x, auto& k) {
+              d.event_gap = millis(x, k, 1, hour_ms);
+            }},
+       });
+}
+
 void apply_document(config& c, const json::value& doc) {
   walk(doc, "",
        {
@@ -151,6 +193,14 @@ void apply_document(config& c, const json::value& doc) {
            {"limits",
             [&](auto& x, auto&) {
               apply_limits(c.limits, x);
+            }},
+           {"tasks",
+            [&](auto& x, auto&) {
+              apply_tasks(c.tasks, x);
+            }},
+           {"demo",
+            [&](auto& x, auto&) {
+              apply_demo(c.demo, x);
             }},
        });
 }

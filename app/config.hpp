@@ -11,6 +11,27 @@
 
 namespace herald::app {
 
+/// Task housekeeping (SPEC §4.3).
+struct task_settings {
+  /// How long a finished task stays readable before `GET /tasks/{id}` answers 404.
+  std::chrono::milliseconds retention{10 * 60 * 1000};
+  /// How long an aborted task's body may take to return before its slot goes to the next
+  /// task (the task is `Aborted` at once either way).
+  std::chrono::milliseconds cancel_grace{5'000};
+};
+
+/// The demo app of SPEC §6, served by the binary unless disabled; durations configurable so
+/// that tests and demos can run it fast.
+struct demo_settings {
+  bool enabled = true;
+  /// `POST /process-data`: the time between its 20 progress ticks.
+  std::chrono::milliseconds tick{1'000};
+  /// `GET /generate-report`: how long the report takes.
+  std::chrono::milliseconds report{10'000};
+  /// `GET /sse`: the time between its "Start" and "End" events.
+  std::chrono::milliseconds event_gap{10'000};
+};
+
 /// The node's whole configuration: one immutable value, validated before anything starts.
 /// Every field's default is written here and documented in the README.
 struct config {
@@ -26,6 +47,8 @@ struct config {
   /// How long a SIGINT/SIGTERM waits for in-flight exchanges before closing what is left.
   std::chrono::milliseconds shutdown_grace{10'000};
   net::limits limits;
+  task_settings tasks;
+  demo_settings demo;
 };
 
 /// What loading the configuration gave: a config, a request for help, or an error message

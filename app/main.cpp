@@ -1,9 +1,11 @@
 // The herald node: reads its configuration, serves until SIGINT/SIGTERM, exits 0.
 
 #include "app/config.hpp"
+#include "app/demo.hpp"
 #include "app/server.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 
@@ -19,11 +21,19 @@ int main(int argc, char** argv) {
   }
   try {
     herald::app::server node{*loaded.value};
+    if (loaded.value->demo.enabled)
+      herald::app::add_demo_routes(node, loaded.value->demo);
     node.stop_on_signals();
     node.start();
     // The line scripts and tests wait for: the node accepts connections from now on.
     std::cout << "herald listening on " << loaded.value->bind << ":" << node.port() << std::endl;
     node.wait();
+    if (node.abandoned_tasks() > 0) {
+      // Their threads cannot be stopped from outside and the actor system would wait for
+      // them forever: leave without destroying it.
+      std::cout.flush();
+      std::_Exit(0);
+    }
   } catch (const std::exception& e) {
     std::cerr << "herald: " << e.what() << "\n";
     return 1;

@@ -1,6 +1,10 @@
 #include "app/server.hpp"
 
 #include "actors/connection.hpp"
+#include "actors/route_supervisor.hpp"
+#include "actors/task_messages.hpp"
+#include "actors/task_registry.hpp"
+#include "app/task_api.hpp"
 #include "net/listener.hpp"
 #include "net/log.hpp"
 
@@ -11,6 +15,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
@@ -56,6 +61,11 @@ struct server::impl {
   asio::executor_work_guard<asio::io_context::executor_type> work;
   system_config system_cfg;
   caf::actor_system system;
+  // Declared after the system, so released before it waits for its actors.
+  caf::actor registry;
+  std::vector<caf::actor> supervisors;
+  std::shared_ptr<actors::task_census> census = std::make_shared<actors::task_census>();
+  std::size_t abandoned = 0;
 
   std::shared_ptr<net::service> service = std::make_shared<net::service>();
   std::shared_ptr<net::listener> listener;
@@ -70,10 +80,15 @@ struct server::impl {
   bool finished = false;
 
   void shutdown();
+  void stop_actors();
 };
 
 server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   log::set_level(impl_->cfg.log_level);
+  actors::registry_settings registry_settings;
+  registry_settings.retention = impl_->cfg.tasks.retention;
+  impl_->registry = actors::spawn_task_registry(impl_->system, registry_settings);
+  add_task_endpoints(*impl_->service, impl_->registry);
   impl_->service->on_error([](std::string_view route, std::string_view what) {
     log::error("handler of ", route, " failed: ", what);
   });
@@ -92,6 +107,8 @@ server::~server() {
     stop();
     wait();
   }
+  if (!impl_->started)
+    impl_->stop_actors();
 }
 
 server& server::route(net::verb method, std::string_view pattern, net::handler h) {
@@ -105,6 +122,48 @@ server& server::deferred(net::verb method, std::string_view pattern, net::deferr
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
   impl_->service->add_deferred(method, pattern, std::move(h));
+  return *this;
+}
+
+server& server::async_route(net::verb method, std::string_view pattern, async_options options,
+                            task_body body) {
+  if (impl_->started)
+    throw std::logic_error("routes must be declared before the server starts");
+  if (options.max_concurrent == 0)
+    throw std::invalid_argument("async route " + std::string{pattern} +
+                                ": max_concurrent must be at least 1");
+  if (options.timeout && options.timeout->count() < 0)
+    throw std::invalid_argument("async route " + std::string{pattern} +
+                                ": timeout must not be negative (nullopt for none)");
+  if (options.timeout && *options.timeout > std::chrono::hours{24 * 366 * 100})
+    throw std::invalid_argument("async route " + std::string{pattern} +
+                                ": timeout above 100 years; use nullopt for none");
+  if (!body)
+    throw std::invalid_argument("async route " + std::string{pattern} + ": no task body");
+  auto spec = std::make_shared<actors::route_spec>();
+  spec->method = std::string{net::http::to_string(method)};
+  spec->path = std::string{pattern};
+  spec->route_id = "[" + spec->method + "]" + spec->path;
+  spec->max_concurrent = options.max_concurrent;
+  spec->max_queued = options.max_queued;
+  spec->timeout = options.timeout;
+  spec->cancellable = options.cancellable;
+  spec->blocking = options.blocking;
+  spec->body = std::move(body);
+  auto make_id = options.id_generator ? std::move(options.id_generator)
+                                      : std::function<std::string()>{random_task_id};
+  // Declare the route first: a malformed or duplicate pattern throws before any actor exists.
+  auto& s = *impl_;
+  actors::supervisor_settings settings;
+  settings.cancel_grace = s.cfg.tasks.cancel_grace;
+  auto supervisor = actors::spawn_route_supervisor(s.system, spec, s.registry, settings, s.census);
+  try {
+    s.service->add_deferred(method, pattern, invoke_handler(spec, supervisor, std::move(make_id)));
+  } catch (...) {
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+    throw;
+  }
+  s.supervisors.push_back(std::move(supervisor));
   return *this;
 }
 
@@ -191,6 +250,10 @@ void server::impl::shutdown() {
   // 1. No new connections; 2. every connection finishes the exchange it is in and closes;
   // 3. after the grace period whatever is left is closed; 4. the threads run dry and stop.
   listener->stop_accepting();
+  // Unfinished tasks end as "Aborted by System" and their bodies are asked to stop; `?wait=`
+  // holds are answered, so the connections below can finish.
+  caf::anon_send(registry, actors::shutdown_atom::value);
+  auto started_at = std::chrono::steady_clock::now();
   auto& sessions = listener->sessions();
   log::info("draining ", sessions.size(), " connection(s), grace ", cfg.shutdown_grace.count(),
             " ms");
@@ -201,6 +264,15 @@ void server::impl::shutdown() {
     sessions.for_each([](net::session& x) { x.close(); });
     sessions.wait_empty(std::chrono::seconds{2});
   }
+  // Task bodies get what is left of the grace period to return.
+  auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started_at);
+  auto left = std::max(std::chrono::milliseconds{100}, cfg.shutdown_grace - spent);
+  abandoned = census->wait_empty(left);
+  if (abandoned > 0)
+    log::error(abandoned, " task bod", abandoned == 1 ? "y" : "ies",
+               " still running after the grace period (they ignore cancellation)");
+  stop_actors();
   if (signals) {
     boost::system::error_code ignored;
     signals->cancel(ignored);
@@ -219,6 +291,19 @@ void server::impl::shutdown() {
   ioc.poll();
   finished = true;
   log::info("stopped");
+}
+
+void server::impl::stop_actors() {
+  for (auto& sup : supervisors)
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  if (registry)
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  supervisors.clear();
+  registry = nullptr;
+}
+
+std::size_t server::abandoned_tasks() const {
+  return impl_->abandoned;
 }
 
 bool server::draining() const noexcept {

@@ -1,12 +1,17 @@
 #pragma once
 
+#include "actors/async_route.hpp"
 #include "app/config.hpp"
 #include "net/request_context.hpp"
 #include "net/responses.hpp"
 #include "net/service.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace caf {
@@ -14,6 +19,29 @@ class actor_system;
 }
 
 namespace herald::app {
+
+/// What a task body receives and returns (see actors/task_context.hpp).
+using task_context = actors::task_context;
+using task_body = actors::task_body;
+
+/// The options of an async route (SPEC §3); every default is Pode's.
+struct async_options {
+  /// Tasks of this route running at once; the rest wait in a FIFO queue.
+  std::size_t max_concurrent = 2;
+  /// Tasks that may wait; one more is refused with 429 and `Retry-After`.
+  std::size_t max_queued = 1000;
+  /// Counted from creation, queued time included; nullopt for none. A task still unfinished
+  /// at its `ExpireTime` is `Aborted` with `Error: "Timeout"`.
+  std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
+  /// Whether `DELETE /tasks/{id}` may abort its tasks (423 otherwise).
+  bool cancellable = true;
+  /// A blocking body runs on a thread of its own and may sleep; a non-blocking one runs on an
+  /// actor worker and must return quickly (cheaper for many tiny tasks).
+  bool blocking = true;
+  /// Makes each task's id; default `random_task_id` (128 random bits, GUID form). Ids must be
+  /// unique: an id in use is answered 409.
+  std::function<std::string()> id_generator;
+};
 
 /// A herald node: the routes it serves and the machinery that serves them (listener, I/O
 /// threads, CAF actor system). Declare routes, `start`, then `wait` until a signal or `stop`.
@@ -27,7 +55,8 @@ namespace herald::app {
 ///     node.stop_on_signals();
 ///     node.wait();
 ///
-/// Every node also answers `GET /health` and `GET /ready`.
+/// Every node also answers `GET /health`, `GET /ready`, and the task endpoints
+/// `GET /tasks/{id}`, `DELETE /tasks/{id}` and `POST /tasks/query`.
 class server {
  public:
   explicit server(config cfg);
@@ -50,6 +79,13 @@ class server {
   /// Serves `method pattern` with a handler that answers later, from any thread, through the
   /// `net::responder` it receives (which answers 500 if dropped unanswered).
   server& deferred(net::verb method, std::string_view pattern, net::deferred_handler h);
+
+  /// Serves `method pattern` as an async route: each call creates a task running `body` under
+  /// the route's supervisor and answers 202 with the task object at once. Task state is read
+  /// and changed through `/tasks/{id}` and `/tasks/query`. Throws std::invalid_argument for
+  /// a malformed pattern or options (`max_concurrent` 0, a negative timeout, no body).
+  server& async_route(net::verb method, std::string_view pattern, async_options options,
+                      task_body body);
 
   // -- running --------------------------------------------------------------------------------
 
@@ -77,6 +113,9 @@ class server {
 
   /// Connections open right now (0 before start).
   std::size_t open_connections() const;
+
+  /// Task bodies still running after `wait` gave up on them (they ignored cancellation).
+  std::size_t abandoned_tasks() const;
 
   /// The actor system, for code that spawns its own actors next to the node's.
   caf::actor_system& actors();

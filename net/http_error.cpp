@@ -24,6 +24,22 @@ status status_of(http_error e) noexcept {
   case http_error::too_many_connections:
   case http_error::shutting_down:
     return status::service_unavailable;
+  case http_error::invalid_json:
+  case http_error::invalid_parameter:
+  case http_error::invalid_task_query:
+    return status::bad_request;
+  case http_error::not_acceptable:
+    return status::not_acceptable;
+  case http_error::task_not_found:
+    return status::not_found;
+  case http_error::task_finished:
+    return status::gone;
+  case http_error::task_not_cancellable:
+    return status::locked;
+  case http_error::task_id_taken:
+    return status::conflict;
+  case http_error::queue_full:
+    return status::too_many_requests;
   case http_error::internal:
     break;
   }
@@ -50,6 +66,26 @@ std::string_view message_of(http_error e) noexcept {
     return "Too many connections";
   case http_error::shutting_down:
     return "Server is shutting down";
+  case http_error::invalid_json:
+    return "Request body is not valid JSON";
+  case http_error::invalid_parameter:
+    return "Invalid query parameter";
+  case http_error::invalid_task_query:
+    return "The query provided has an invalid format.";
+  case http_error::not_acceptable:
+    return "None of the accepted media types is available: "
+           "application/json, application/yaml, application/xml";
+  // The next three are Pode's own sentences, kept for clients that match on them.
+  case http_error::task_not_found:
+    return "No Async Route operation Found";
+  case http_error::task_finished:
+    return "The Task is already completed.";
+  case http_error::task_not_cancellable:
+    return "The task has the 'NonCancellable' flag.";
+  case http_error::task_id_taken:
+    return "A task with this id already exists";
+  case http_error::queue_full:
+    return "Too many tasks queued for this route; retry later";
   case http_error::internal:
     break;
   }

@@ -22,6 +22,15 @@ enum class http_error {
   method_not_allowed,   ///< a route has this path, not with this method
   too_many_connections, ///< over `limits::max_connections`
   shutting_down,        ///< the node is draining
+  invalid_json,         ///< a body that must be JSON is not
+  invalid_parameter,    ///< a query parameter out of its range (the message says which)
+  invalid_task_query,   ///< a task filter with an unknown field, op or shape
+  not_acceptable,       ///< `Accept` names no representation the endpoint produces
+  task_not_found,       ///< no such task, or no longer retained
+  task_finished,        ///< cancel of a task already in a terminal state
+  task_not_cancellable, ///< cancel of a task whose route is not cancellable
+  task_id_taken,        ///< a route's id generator produced an id in use
+  queue_full,           ///< the route's task queue is at its bound
   internal,             ///< a handler failed; the details go to the log, not the client
 };
 

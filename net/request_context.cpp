@@ -18,7 +18,11 @@ std::string_view request_context::param(std::string_view name) const noexcept {
 }
 
 std::optional<std::string> request_context::query(std::string_view name) const {
-  auto parsed = boost::urls::parse_origin_form(request_.target());
+  return query_param(request_.target(), name);
+}
+
+std::optional<std::string> query_param(std::string_view target, std::string_view name) {
+  auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed)
     return std::nullopt;
   auto params = parsed->params();

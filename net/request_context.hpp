@@ -36,4 +36,8 @@ class request_context {
   path_params params_;
 };
 
+/// The decoded value of query parameter `name` in a request target (`/p?a=1&b=x%20y`), or
+/// nullopt when absent or when the target does not parse.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
 } // namespace herald::net

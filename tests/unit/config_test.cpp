@@ -166,6 +166,35 @@ BOOST_AUTO_TEST_CASE(document_overrides_only_its_keys_over_the_base) {
   BOOST_TEST(c.limits.body_limit == 77u);
 }
 
+BOOST_AUTO_TEST_CASE(task_and_demo_settings_have_documented_defaults_and_are_read) {
+  config d;
+  BOOST_TEST(d.tasks.retention.count() == 600'000);
+  BOOST_TEST(d.tasks.cancel_grace.count() == 5'000);
+  BOOST_TEST(d.demo.enabled);
+  BOOST_TEST(d.demo.tick.count() == 1'000);
+  BOOST_TEST(d.demo.report.count() == 10'000);
+  BOOST_TEST(d.demo.event_gap.count() == 10'000);
+  auto c = accepted(parse_config(
+      R"({"tasks": {"retention_ms": 1500, "cancel_grace_ms": 20},
+          "demo": {"enabled": false, "tick_ms": 5, "report_ms": 6, "event_gap_ms": 7}})"));
+  BOOST_TEST(c.tasks.retention.count() == 1500);
+  BOOST_TEST(c.tasks.cancel_grace.count() == 20);
+  BOOST_TEST(!c.demo.enabled);
+  BOOST_TEST(c.demo.tick.count() == 5);
+  BOOST_TEST(c.demo.report.count() == 6);
+  BOOST_TEST(c.demo.event_gap.count() == 7);
+}
+
+BOOST_AUTO_TEST_CASE(bad_task_and_demo_settings_are_named) {
+  BOOST_TEST(rejected(parse_config(R"({"demo": {"enabled": 1}})")) ==
+             "demo.enabled: must be true or false");
+  BOOST_TEST(rejected(parse_config(R"({"demo": {"tick_ms": 0}})")) ==
+             "demo.tick_ms: must be between 1 and 3600000");
+  BOOST_TEST(rejected(parse_config(R"({"tasks": {"retention_ms": -1}})")) ==
+             "tasks.retention_ms: must be between 0 and 604800000");
+  BOOST_TEST(rejected(parse_config(R"({"tasks": {"grace": 1}})")) == "tasks.grace: unknown key");
+}
+
 BOOST_AUTO_TEST_CASE(every_log_level_is_accepted) {
   const std::pair<const char*, level> levels[] = {{"trace", level::trace}, {"debug", level::debug},
                                                   {"info", level::info},   {"warn", level::warn},

@@ -47,7 +47,12 @@ const row table[] = {
     {http_error::header_too_large, 431, true},    {http_error::body_too_large, 413, true},
     {http_error::request_timeout, 408, true},     {http_error::not_found, 404, false},
     {http_error::method_not_allowed, 405, false}, {http_error::too_many_connections, 503, true},
-    {http_error::shutting_down, 503, true},       {http_error::internal, 500, false},
+    {http_error::shutting_down, 503, true},       {http_error::invalid_json, 400, false},
+    {http_error::invalid_parameter, 400, false},  {http_error::invalid_task_query, 400, false},
+    {http_error::not_acceptable, 406, false},     {http_error::task_not_found, 404, false},
+    {http_error::task_finished, 410, false},      {http_error::task_not_cancellable, 423, false},
+    {http_error::task_id_taken, 409, false},      {http_error::queue_full, 429, false},
+    {http_error::internal, 500, false},
 };
 
 std::optional<http_error> classify(boost::system::error_code ec) {

@@ -1,0 +1,209 @@
+#include "actors/route_supervisor.hpp"
+
+#include "actors/admission.hpp"
+#include "actors/task_actor.hpp"
+#include "actors/task_control.hpp"
+#include "actors/task_messages.hpp"
+#include "net/log.hpp"
+
+#include <caf/all.hpp>
+#include <unordered_map>
+
+namespace herald::actors {
+
+// -- task_census --------------------------------------------------------------------------------
+
+void task_census::enter() {
+  std::lock_guard guard{mutex_};
+  ++alive_;
+}
+
+void task_census::leave() {
+  std::lock_guard guard{mutex_};
+  if (alive_ > 0 && --alive_ == 0)
+    empty_.notify_all();
+}
+
+std::size_t task_census::wait_empty(std::chrono::milliseconds timeout) {
+  std::unique_lock guard{mutex_};
+  empty_.wait_for(guard, timeout, [this] { return alive_ == 0; });
+  return alive_;
+}
+
+std::size_t task_census::alive() const {
+  std::lock_guard guard{mutex_};
+  return alive_;
+}
+
+// -- the supervisor -----------------------------------------------------------------------------
+
+namespace {
+
+/// The readable part of an exit reason: its context text when it carries one.
+std::string describe(const caf::error& reason) {
+  const auto& ctx = reason.context();
+  if (ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return caf::to_string(reason);
+}
+
+/// A task the supervisor holds, from admission until its actor ends.
+struct held_task {
+  std::shared_ptr<const task_input> input;
+  std::shared_ptr<task_control> control;
+  bool registered = false; ///< the registry confirmed it: it may start
+  bool spawned = false;
+};
+
+struct supervisor_state {
+  std::shared_ptr<const route_spec> route;
+  caf::actor registry;
+  supervisor_settings settings;
+  std::shared_ptr<task_census> census;
+  std::optional<admission> rule;
+  std::unordered_map<std::string, held_task> tasks;
+  std::unordered_map<caf::actor_addr, std::string> actors; ///< running task actors
+  static inline const char* name = "route_supervisor";
+};
+
+using supervisor_actor = caf::stateful_actor<supervisor_state>;
+
+/// Starts `id`, which the admission rule has just let run. A task not yet confirmed by the
+/// registry starts when the confirmation arrives.
+void start(supervisor_actor* self, const std::string& id) {
+  auto& st = self->state;
+  auto it = st.tasks.find(id);
+  if (it == st.tasks.end() || !it->second.registered || it->second.spawned)
+    return;
+  it->second.spawned = true;
+  auto handle = spawn_task(self, task_launch{id, st.route, it->second.input, it->second.control,
+                                             st.registry, st.census});
+  st.actors.emplace(handle.address(), id);
+}
+
+/// The slot of running task `id` is free: the next queued task (if any) starts.
+void free_slot(supervisor_actor* self, const std::string& id) {
+  if (auto next = self->state.rule->finish(id))
+    start(self, *next);
+}
+
+/// Forgets a task that never started (refused by the registry).
+void drop(supervisor_actor* self, const std::string& id) {
+  auto& st = self->state;
+  st.tasks.erase(id);
+  if (st.rule->is_running(id))
+    free_slot(self, id);
+  else
+    st.rule->withdraw(id);
+}
+
+caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const route_spec> route,
+                               caf::actor registry, supervisor_settings settings,
+                               std::shared_ptr<task_census> census) {
+  auto& st = self->state;
+  st.rule.emplace(route->max_concurrent, route->max_queued);
+  st.route = std::move(route);
+  st.registry = std::move(registry);
+  st.settings = settings;
+  st.census = std::move(census);
+
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto it = st.actors.find(dm.source);
+    if (it == st.actors.end())
+      return;
+    auto id = std::move(it->second);
+    st.actors.erase(it);
+    if (dm.reason && dm.reason != caf::exit_reason::normal) {
+      auto why = describe(dm.reason);
+      herald::log::warn("task ", id, " of ", st.route->route_id, " died: ", why);
+      self->send(st.registry, crashed_atom::value, id,
+                 "The task's actor terminated unexpectedly: " + why);
+    }
+    st.tasks.erase(id);
+    free_slot(self, id);
+  });
+
+  return {
+      [self](submit_atom, task_submission& sub) {
+        auto& st = self->state;
+        auto id = sub.record.id;
+        auto verdict = st.rule->admit(id);
+        if (verdict == admission::verdict::full) {
+          task_reply refused{task_error::queue_full, id, {}};
+          refused.retry_after = st.settings.retry_after;
+          sub.reply(std::move(refused));
+          return;
+        }
+        auto control = std::make_shared<task_control>();
+        st.tasks.emplace(id, held_task{std::move(sub.input), control});
+        if (verdict == admission::verdict::queued)
+          sub.record.queue_position = st.rule->queued();
+        // The task is registered before it is acknowledged and before it can start.
+        auto answer = to_json(sub.record);
+        self->request(st.registry, caf::infinite, register_atom::value,
+                      task_registration{std::move(sub.record), std::move(control),
+                                        caf::actor_cast<caf::actor>(self)})
+            .then(
+                [self, id, reply = sub.reply, answer](registration_result& r) mutable {
+                  auto& st = self->state;
+                  auto it = st.tasks.find(id);
+                  if (r.error || it == st.tasks.end()) {
+                    drop(self, id);
+                    reply(task_reply{r.error.value_or(task_error::shutting_down), id, {}});
+                    return;
+                  }
+                  it->second.registered = true;
+                  reply(task_reply{std::nullopt, id, std::move(answer)});
+                  if (st.rule->is_running(id))
+                    start(self, id);
+                },
+                [self, id, reply = sub.reply](caf::error&) {
+                  drop(self, id);
+                  reply(task_reply{task_error::shutting_down, id, {}});
+                });
+      },
+      [self](abort_atom, const std::string& id) {
+        auto& st = self->state;
+        if (st.rule->withdraw(id)) { // it was waiting: it never starts
+          st.tasks.erase(id);
+          return;
+        }
+        auto it = st.tasks.find(id);
+        if (it == st.tasks.end() || !it->second.spawned)
+          return;
+        // It runs and has been asked to stop; if its body ignores that, the slot is given
+        // back after the grace period anyway.
+        self->delayed_send(self, st.settings.cancel_grace, release_atom::value, id);
+      },
+      [self](release_atom, const std::string& id) {
+        auto& st = self->state;
+        auto it = st.tasks.find(id);
+        if (it == st.tasks.end() || !st.rule->is_running(id))
+          return; // its actor ended in time
+        herald::log::warn("task ", id, " of ", st.route->route_id, " ignored cancellation for ",
+                          st.settings.cancel_grace.count(), " ms; its slot is released");
+        st.tasks.erase(it);
+        free_slot(self, id);
+      },
+      [self](position_atom, const std::vector<std::string>& ids) {
+        std::vector<std::size_t> out;
+        out.reserve(ids.size());
+        for (const auto& id : ids)
+          out.push_back(self->state.rule->position(id).value_or(0));
+        return out;
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_route_supervisor(caf::actor_system& system,
+                                  std::shared_ptr<const route_spec> route, caf::actor registry,
+                                  supervisor_settings settings,
+                                  std::shared_ptr<task_census> census) {
+  return system.spawn(route_supervisor, std::move(route), std::move(registry), settings,
+                      std::move(census));
+}
+
+} // namespace herald::actors

@@ -1,0 +1,77 @@
+#include "actors/task_actor.hpp"
+
+#include "actors/route_supervisor.hpp"
+#include "actors/task_control.hpp"
+#include "actors/task_messages.hpp"
+
+#include <caf/all.hpp>
+
+namespace herald::actors {
+
+namespace {
+
+/// The body's reports become messages to the registry (thread-safe sends).
+class registry_reporter final : public task_context::reporter {
+ public:
+  registry_reporter(caf::actor registry, std::string id)
+      : registry_(std::move(registry)), id_(std::move(id)) {}
+
+  void progress_changed() override { caf::anon_send(registry_, progress_atom::value, id_); }
+
+  void event(std::string type, boost::json::value data) override {
+    caf::anon_send(registry_, event_atom::value, id_,
+                   task_event{std::move(type), std::move(data), task_clock::now()});
+  }
+
+ private:
+  caf::actor registry_;
+  std::string id_;
+};
+
+caf::behavior task_actor(caf::event_based_actor* self, task_launch l) {
+  // What escapes the body (anything but a std::exception, which becomes `Failed` below) ends
+  // the actor with this reason; the supervisor's monitor records it.
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr&) -> caf::error {
+    return caf::make_error(caf::sec::runtime_error,
+                           "the task body threw something that is not a std::exception");
+  });
+  self->attach_functor([census = l.census] {
+    if (census)
+      census->leave();
+  });
+  // Aborted while it waited to start (cancel, timeout or shutdown raced the start): the
+  // registry has already recorded the end, so the body never runs.
+  if (l.control->cancelled())
+    return {};
+  caf::anon_send(l.registry, started_atom::value, l.id, task_clock::now());
+  registry_reporter reporter{l.registry, l.id};
+  task_context ctx{l.id, l.input, l.control, reporter, l.route->blocking};
+  task_outcome out;
+  try {
+    out.result = l.route->body(ctx);
+    out.state = task_state::completed;
+  } catch (const task_cancelled&) {
+    // The registry already holds the abort; a late outcome would be ignored anyway.
+    return {};
+  } catch (const std::exception& e) {
+    out.state = task_state::failed;
+    out.error = e.what();
+  }
+  // Anything else a body throws escapes on purpose: the actor dies, and the supervisor's
+  // monitor turns that into `Failed`.
+  out.at = task_clock::now();
+  caf::anon_send(l.registry, finished_atom::value, l.id, std::move(out));
+  return {}; // no behavior: the actor ends here
+}
+
+} // namespace
+
+caf::actor spawn_task(caf::local_actor* parent, task_launch launch) {
+  if (launch.census)
+    launch.census->enter();
+  if (launch.route->blocking)
+    return parent->spawn<caf::monitored + caf::detached>(task_actor, std::move(launch));
+  return parent->spawn<caf::monitored>(task_actor, std::move(launch));
+}
+
+} // namespace herald::actors

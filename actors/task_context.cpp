@@ -1,0 +1,71 @@
+#include "actors/task_context.hpp"
+
+#include "actors/task_control.hpp"
+#include "net/request_context.hpp"
+
+#include <stdexcept>
+
+namespace herald::actors {
+
+task_context::task_context(std::string id, std::shared_ptr<const task_input> input,
+                           std::shared_ptr<task_control> control, reporter& out, bool may_block)
+    : id_(std::move(id)), input_(std::move(input)), control_(std::move(control)), out_(out),
+      may_block_(may_block) {}
+
+std::string_view task_context::param(std::string_view name) const noexcept {
+  for (const auto& [key, value] : input_->params)
+    if (key == name)
+      return value;
+  return {};
+}
+
+std::optional<std::string> task_context::query(std::string_view name) const {
+  return net::query_param(input_->target, name);
+}
+
+void task_context::changed(bool first_of_burst) {
+  if (first_of_burst)
+    out_.progress_changed();
+}
+
+void task_context::progress_range(double start, double end, double steps, double max) {
+  changed(control_->set_range(start, end, steps, max));
+}
+
+void task_context::progress_tick() {
+  changed(control_->tick());
+}
+
+void task_context::set_progress(double value) {
+  changed(control_->set(value));
+}
+
+void task_context::progress_over(std::chrono::milliseconds duration,
+                                 std::chrono::milliseconds interval, double max) {
+  changed(control_->set_time_based(duration, interval, max, task_control::clock::now()));
+}
+
+std::optional<double> task_context::progress() const {
+  return control_->progress();
+}
+
+void task_context::send_event(boost::json::value data, std::string type) {
+  out_.event(std::move(type), std::move(data));
+}
+
+bool task_context::cancelled() const noexcept {
+  return control_->cancelled();
+}
+
+void task_context::throw_if_cancelled() const {
+  if (cancelled())
+    throw task_cancelled{};
+}
+
+bool task_context::sleep_for(std::chrono::milliseconds d) {
+  if (!may_block_)
+    throw std::logic_error("sleep_for: the body of a non-blocking route must not sleep");
+  return control_->sleep_for(d);
+}
+
+} // namespace herald::actors

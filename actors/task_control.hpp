@@ -1,0 +1,76 @@
+#pragma once
+
+// What a running task's body shares with the registry: the cancel flag (with an interruptible
+// sleep) and the progress meter. The body's thread and the registry's thread both touch it, so
+// it is the one place with a lock; everything else about a task is owned by one actor.
+// No CAF here, so that it can be tested alone.
+
+#include "actors/progress.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+
+namespace herald::actors {
+
+class task_control {
+ public:
+  using clock = std::chrono::steady_clock;
+
+  // -- cancellation -----------------------------------------------------------------------------
+
+  /// Asks the body to stop and wakes any `sleep_for`. Idempotent.
+  void cancel();
+
+  bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+
+  /// Sleeps `d` unless cancelled first; returns false when cancelled (at once if already so).
+  bool sleep_for(clock::duration d);
+
+  // -- progress (SPEC §4.4) ---------------------------------------------------------------------
+  // Each change marks the meter "dirty" and returns true when it was clean: the caller then
+  // tells the registry, which reads the value with `take_progress`. Bursts of changes cost one
+  // message, and the registry always ends up with the last value.
+
+  /// Range mode; throws std::invalid_argument as `progress_meter::set_range`.
+  bool set_range(double start, double end, double steps, double max);
+  bool tick();
+  bool set(double value);
+
+  /// Time-based mode: a tick every `interval` from `now` until `duration` has passed (the
+  /// registry drives it through `auto_tick`). Throws std::invalid_argument when duration or
+  /// interval is not positive, or as `progress_meter::set_time_based`.
+  bool set_time_based(clock::duration duration, clock::duration interval, double max,
+                      clock::time_point now);
+
+  /// Applies the automatic ticks due by `now` (several after a late call); true when the value
+  /// changed. Does nothing outside time-based mode or once the maximum is reached.
+  bool auto_tick(clock::time_point now);
+
+  /// Whether time-based ticks are still to come.
+  bool time_based() const;
+
+  /// The value, and clears the dirty mark.
+  std::optional<double> take_progress();
+
+  std::optional<double> progress() const;
+
+  /// `Completed`: 100 when progress was reported.
+  void complete();
+
+ private:
+  bool mark_dirty_locked();
+
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  progress_meter meter_;
+  bool dirty_ = false;
+  // Time-based mode: the next automatic tick and the interval between ticks.
+  std::optional<clock::time_point> next_tick_;
+  clock::duration interval_{};
+};
+
+} // namespace herald::actors

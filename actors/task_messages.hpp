@@ -1,0 +1,135 @@
+#pragma once
+
+// The messages of the task machinery: the HTTP side, the route supervisors, the task actors
+// and the task registry. Everything stays in the process, so the payload types are allowed as
+// unsafe (unserialisable) message types.
+
+#include "actors/task_record.hpp"
+
+#include <boost/json/value.hpp>
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace herald::actors {
+
+class task_control;
+class task_query;
+struct task_input;
+
+// -- errors -------------------------------------------------------------------------------------
+
+/// Why the task machinery refused a request; the HTTP layer maps each to a status.
+enum class task_error {
+  not_found,       ///< no such task (or no longer retained)
+  finished,        ///< cancel of a task already in a terminal state
+  not_cancellable, ///< cancel of a task whose route is not cancellable
+  queue_full,      ///< the route's queue is at `max_queued`
+  duplicate_id,    ///< the id generator produced an id that exists
+  shutting_down,   ///< the node is stopping
+};
+
+// -- replies ------------------------------------------------------------------------------------
+
+/// The answer to a request from the HTTP side: an error, or a task object / an array of them.
+struct task_reply {
+  std::optional<task_error> error;
+  std::string id;          ///< the task the request named (for error bodies)
+  boost::json::value body; ///< when there is no error
+  /// With `queue_full`: when the client may try again.
+  std::chrono::seconds retry_after{0};
+};
+
+/// How an actor answers the HTTP side: called exactly once, from the actor's thread.
+using reply_fn = std::function<void(task_reply)>;
+
+// -- payloads -----------------------------------------------------------------------------------
+
+/// A new task, from the HTTP side to its route's supervisor.
+struct task_submission {
+  task_record record;
+  std::shared_ptr<const task_input> input;
+  reply_fn reply;
+};
+
+/// A new task, from its supervisor to the registry.
+struct task_registration {
+  task_record record;
+  std::shared_ptr<task_control> control;
+  caf::actor supervisor;
+};
+
+/// How a task body ended, from the task actor to the registry.
+struct task_outcome {
+  task_state state = task_state::completed; ///< completed or failed
+  std::optional<boost::json::value> result;
+  std::optional<std::string> error;
+  task_time at{};
+};
+
+/// A custom event of a task body.
+struct task_event {
+  std::string type;
+  boost::json::value data;
+  task_time at{};
+};
+
+/// Lookup of one task: answer at once, or when it is terminal, whichever comes first within
+/// `wait`.
+struct task_lookup {
+  std::string id;
+  std::chrono::milliseconds wait{0};
+  reply_fn reply;
+};
+
+/// Cancel request for one task.
+struct task_cancel {
+  std::string id;
+  reply_fn reply;
+};
+
+/// A query over every task.
+struct task_search {
+  std::shared_ptr<const task_query> filter;
+  reply_fn reply;
+};
+
+// -- atoms (CAF 0.17: at most ten characters) ---------------------------------------------------
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using started_atom = caf::atom_constant<caf::atom("started")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;
+using finished_atom = caf::atom_constant<caf::atom("finished")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using position_atom = caf::atom_constant<caf::atom("position")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+} // namespace herald::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_submission)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_registration)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_outcome)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_lookup)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_cancel)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_search)
+
+namespace herald::actors {
+
+/// The registry's answer to a registration: nullopt when the task is registered.
+struct registration_result {
+  std::optional<task_error> error;
+};
+
+} // namespace herald::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::registration_result)

@@ -1,0 +1,345 @@
+#include "actors/task_registry.hpp"
+
+#include "actors/task_control.hpp"
+#include "actors/task_messages.hpp"
+#include "actors/task_query.hpp"
+#include "net/log.hpp"
+
+#include <caf/all.hpp>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace herald::actors {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+/// A `?wait=` request held until its task is terminal or its deadline passes.
+struct waiter {
+  steady::time_point deadline;
+  reply_fn reply;
+};
+
+struct entry {
+  task_record record;
+  std::shared_ptr<task_control> control;
+  caf::actor supervisor;
+  std::vector<waiter> waiters;
+  std::vector<task_event> events; ///< the last `event_log_limit` custom events
+  std::size_t events_dropped = 0;
+  /// Where the task sits in `expiries` (while unfinished and with a timeout).
+  std::optional<std::multimap<task_time, std::string>::iterator> expiry;
+};
+
+struct registry_state {
+  registry_settings settings;
+  std::unordered_map<std::string, entry> tasks;
+  /// Unfinished tasks by `ExpireTime`.
+  std::multimap<task_time, std::string> expiries;
+  /// Finished tasks by the time they are forgotten.
+  std::multimap<task_time, std::string> forget_at;
+  /// Tasks whose progress ticks by itself.
+  std::unordered_set<std::string> time_based;
+  /// Tasks with `?wait=` holds.
+  std::unordered_set<std::string> waited;
+  bool shutting_down = false;
+  static inline const char* name = "task_registry";
+};
+
+using registry_actor = caf::stateful_actor<registry_state>;
+
+task_reply error_reply(task_error e, std::string id) {
+  return task_reply{e, std::move(id), {}};
+}
+
+/// Answers with the task object; a queued task's `QueuePosition` comes from its supervisor,
+/// which owns the queue (asked per request rather than mirrored here, so it cannot drift).
+void answer(registry_actor* self, const entry& e, reply_fn reply) {
+  auto obj = to_json(e.record);
+  if (e.record.state != task_state::not_started || !e.supervisor) {
+    reply(task_reply{std::nullopt, e.record.id, std::move(obj)});
+    return;
+  }
+  auto id = e.record.id;
+  self->request(e.supervisor, caf::infinite, position_atom::value, std::vector<std::string>{id})
+      .then(
+          [obj, reply, id](const std::vector<std::size_t>& positions) mutable {
+            if (!positions.empty() && positions.front() != 0)
+              obj["QueuePosition"] = positions.front();
+            reply(task_reply{std::nullopt, id, std::move(obj)});
+          },
+          [obj, reply, id](caf::error&) mutable {
+            reply(task_reply{std::nullopt, id, std::move(obj)});
+          });
+}
+
+/// The task reached a terminal state: it leaves the timeout and progress schedules, its
+/// waiters get their answer, and its forgetting is scheduled.
+void settle(registry_actor* self, entry& e) {
+  auto& st = self->state;
+  e.record.queue_position.reset();
+  if (e.expiry) {
+    st.expiries.erase(*e.expiry);
+    e.expiry.reset();
+  }
+  st.time_based.erase(e.record.id);
+  if (!e.waiters.empty()) {
+    auto waiters = std::move(e.waiters);
+    e.waiters.clear();
+    st.waited.erase(e.record.id);
+    for (auto& w : waiters)
+      answer(self, e, std::move(w.reply));
+  }
+  auto completed = e.record.completed.value_or(task_clock::now());
+  st.forget_at.emplace(completed + st.settings.retention, e.record.id);
+}
+
+/// Ends an unfinished task as `Aborted` with `why`: the body is asked to stop, and the
+/// supervisor takes it out of its queue or, if it runs, frees its slot (after a grace period
+/// when the body does not stop).
+void abort_task(registry_actor* self, entry& e, std::string why) {
+  if (is_terminal(e.record.state))
+    return;
+  e.record.state = task_state::aborted;
+  e.record.error = std::move(why);
+  e.record.completed = task_clock::now();
+  e.control->cancel();
+  if (e.supervisor)
+    self->send(e.supervisor, abort_atom::value, e.record.id);
+  settle(self, e);
+}
+
+void pull_progress(registry_state& st, entry& e) {
+  auto value = e.control->take_progress();
+  if (is_terminal(e.record.state))
+    return;
+  e.record.progress = value;
+  if (e.control->time_based())
+    st.time_based.insert(e.record.id);
+}
+
+void housekeeping(registry_actor* self) {
+  auto& st = self->state;
+  auto now = task_clock::now();
+  // Timeouts.
+  while (!st.expiries.empty() && st.expiries.begin()->first <= now) {
+    auto id = st.expiries.begin()->second;
+    auto it = st.tasks.find(id);
+    if (it == st.tasks.end()) { // cannot happen: settle() unlinks; keep the schedule sane
+      st.expiries.erase(st.expiries.begin());
+      continue;
+    }
+    herald::log::info("task ", id, " timed out");
+    abort_task(self, it->second, "Timeout");
+  }
+  // Time-based progress.
+  auto steady_now = steady::now();
+  for (auto it = st.time_based.begin(); it != st.time_based.end();) {
+    auto t = st.tasks.find(*it);
+    if (t == st.tasks.end() || !t->second.control->time_based()) {
+      it = st.time_based.erase(it);
+      continue;
+    }
+    if (t->second.control->auto_tick(steady_now))
+      t->second.record.progress = t->second.control->take_progress();
+    ++it;
+  }
+  // `?wait=` holds that ran out.
+  for (auto it = st.waited.begin(); it != st.waited.end();) {
+    auto t = st.tasks.find(*it);
+    if (t == st.tasks.end()) {
+      it = st.waited.erase(it);
+      continue;
+    }
+    auto& ws = t->second.waiters;
+    auto expired = std::stable_partition(ws.begin(), ws.end(),
+                                         [&](const waiter& w) { return w.deadline > steady_now; });
+    std::vector<waiter> due(std::make_move_iterator(expired), std::make_move_iterator(ws.end()));
+    ws.erase(expired, ws.end());
+    for (auto& w : due)
+      answer(self, t->second, std::move(w.reply));
+    it = ws.empty() ? st.waited.erase(it) : std::next(it);
+  }
+  // Retention.
+  while (!st.forget_at.empty() && st.forget_at.begin()->first <= now) {
+    st.tasks.erase(st.forget_at.begin()->second);
+    st.forget_at.erase(st.forget_at.begin());
+  }
+}
+
+caf::behavior task_registry(registry_actor* self, registry_settings settings) {
+  self->state.settings = settings;
+  self->send(self, caf::tick_atom::value);
+  return {
+      [self](register_atom, task_registration& reg) -> registration_result {
+        auto& st = self->state;
+        if (st.shutting_down)
+          return {task_error::shutting_down};
+        auto id = reg.record.id;
+        auto [it, inserted] = st.tasks.try_emplace(id);
+        if (!inserted)
+          return {task_error::duplicate_id};
+        auto& e = it->second;
+        e.record = std::move(reg.record);
+        e.record.queue_position.reset(); // the supervisor's queue is the one truth
+        e.control = std::move(reg.control);
+        e.supervisor = std::move(reg.supervisor);
+        if (e.record.expire != no_expiry())
+          e.expiry = st.expiries.emplace(e.record.expire, id);
+        return {};
+      },
+      [self](started_atom, const std::string& id, caf::timestamp at) {
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end() || it->second.record.state != task_state::not_started)
+          return;
+        it->second.record.state = task_state::running;
+        it->second.record.starting = at;
+      },
+      [self](progress_atom, const std::string& id) {
+        auto it = self->state.tasks.find(id);
+        if (it != self->state.tasks.end())
+          pull_progress(self->state, it->second);
+      },
+      [self](event_atom, const std::string& id, task_event& ev) {
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
+          return;
+        auto& e = it->second;
+        if (e.events.size() >= self->state.settings.event_log_limit && !e.events.empty()) {
+          e.events.erase(e.events.begin());
+          ++e.events_dropped;
+        }
+        e.events.push_back(std::move(ev));
+      },
+      [self](finished_atom, const std::string& id, task_outcome& out) {
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end())
+          return;
+        auto& e = it->second;
+        if (is_terminal(e.record.state)) // aborted meanwhile: the outcome comes too late
+          return;
+        pull_progress(self->state, e);
+        e.record.state = out.state;
+        if (!e.record.starting)
+          e.record.starting = out.at;
+        e.record.completed = out.at;
+        if (out.state == task_state::completed) {
+          e.control->complete();
+          e.record.progress = e.control->progress();
+          if (out.result && !out.result->is_null())
+            e.record.result = std::move(out.result);
+        } else {
+          e.record.error = std::move(out.error);
+        }
+        settle(self, e);
+      },
+      [self](crashed_atom, const std::string& id, const std::string& reason) {
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
+          return;
+        auto& e = it->second;
+        e.record.state = task_state::failed;
+        e.record.error = reason;
+        e.record.completed = task_clock::now();
+        settle(self, e);
+      },
+      [self](caf::get_atom, task_lookup& q) {
+        auto& st = self->state;
+        auto it = st.tasks.find(q.id);
+        if (it == st.tasks.end()) {
+          q.reply(error_reply(task_error::not_found, q.id));
+          return;
+        }
+        auto& e = it->second;
+        if (q.wait.count() <= 0 || is_terminal(e.record.state) || st.shutting_down) {
+          answer(self, e, std::move(q.reply));
+          return;
+        }
+        e.waiters.push_back(waiter{steady::now() + q.wait, std::move(q.reply)});
+        st.waited.insert(q.id);
+      },
+      [self](caf::delete_atom, task_cancel& c) {
+        auto it = self->state.tasks.find(c.id);
+        if (it == self->state.tasks.end())
+          return c.reply(error_reply(task_error::not_found, c.id));
+        auto& e = it->second;
+        if (is_terminal(e.record.state))
+          return c.reply(error_reply(task_error::finished, c.id));
+        if (!e.record.cancellable)
+          return c.reply(error_reply(task_error::not_cancellable, c.id));
+        abort_task(self, e, "Aborted by the user");
+        c.reply(task_reply{std::nullopt, c.id, to_json(e.record)});
+      },
+      [self](caf::get_atom, task_search& s) {
+        // Matching tasks in creation order; queued ones get their positions from their
+        // supervisors (one request per supervisor) before the answer goes out.
+        struct gather {
+          boost::json::array out;
+          std::size_t outstanding = 0;
+          reply_fn reply;
+          void done() {
+            if (outstanding == 0)
+              reply(task_reply{std::nullopt, {}, std::move(out)});
+          }
+        };
+        auto g = std::make_shared<gather>();
+        g->reply = std::move(s.reply);
+        std::vector<const entry*> hits;
+        for (const auto& [id, e] : self->state.tasks)
+          if (s.filter->matches(e.record))
+            hits.push_back(&e);
+        std::sort(hits.begin(), hits.end(), [](const entry* a, const entry* b) {
+          return a->record.creation < b->record.creation ||
+                 (a->record.creation == b->record.creation && a->record.id < b->record.id);
+        });
+        std::map<caf::actor, std::vector<std::pair<std::size_t, std::string>>> queued;
+        for (const auto* e : hits) {
+          if (e->record.state == task_state::not_started && e->supervisor)
+            queued[e->supervisor].emplace_back(g->out.size(), e->record.id);
+          g->out.push_back(to_json(e->record));
+        }
+        g->outstanding = queued.size();
+        for (auto& [sup, items] : queued) {
+          std::vector<std::string> ids;
+          ids.reserve(items.size());
+          for (auto& [index, id] : items)
+            ids.push_back(id);
+          self->request(sup, caf::infinite, position_atom::value, std::move(ids))
+              .then(
+                  [g, items](const std::vector<std::size_t>& positions) {
+                    for (std::size_t i = 0; i < items.size() && i < positions.size(); ++i)
+                      if (positions[i] != 0)
+                        g->out[items[i].first].as_object()["QueuePosition"] = positions[i];
+                    --g->outstanding;
+                    g->done();
+                  },
+                  [g](caf::error&) {
+                    --g->outstanding;
+                    g->done();
+                  });
+        }
+        g->done();
+      },
+      [self](shutdown_atom) {
+        auto& st = self->state;
+        st.shutting_down = true;
+        for (auto& [id, e] : st.tasks)
+          abort_task(self, e, "Aborted by System");
+      },
+      [self](caf::tick_atom) {
+        housekeeping(self);
+        self->delayed_send(self, self->state.settings.tick, caf::tick_atom::value);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_task_registry(caf::actor_system& system, registry_settings settings) {
+  return system.spawn(task_registry, settings);
+}
+
+} // namespace herald::actors

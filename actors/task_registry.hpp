@@ -1,0 +1,34 @@
+#pragma once
+
+// The task registry (SPEC §2): the one actor that owns every task record. State transitions
+// are made here only, so they are atomic and terminal states are final; lookups, cancel and
+// queries are answered from here; a periodic tick enforces timeouts, drives time-based
+// progress, ends `?wait=` holds and forgets finished tasks after the retention period.
+
+#include <caf/fwd.hpp>
+#include <chrono>
+#include <cstddef>
+
+namespace herald::actors {
+
+struct registry_settings {
+  /// How long a finished task stays readable.
+  std::chrono::milliseconds retention{10 * 60 * 1000};
+  /// Housekeeping period: timeouts land within this of `ExpireTime` (SPEC asks for 1 s).
+  std::chrono::milliseconds tick{100};
+  /// Custom events kept per task (for replay to late subscribers); older ones are dropped.
+  std::size_t event_log_limit = 1000;
+};
+
+/// Messages it handles (see task_messages.hpp):
+/// - from supervisors: `register_atom, task_registration` -> `registration_result`;
+/// - from task actors: `started_atom, id, timestamp`, `progress_atom, id`,
+///   `event_atom, id, task_event`, `finished_atom, id, task_outcome`;
+/// - from supervisors: `crashed_atom, id, reason` (a task actor died without an outcome);
+/// - from the HTTP side: `caf::get_atom, task_lookup`, `caf::delete_atom, task_cancel`,
+///   `caf::get_atom, task_search`;
+/// - from the node: `shutdown_atom` (aborts every unfinished task "Aborted by System" and
+///   refuses new ones).
+caf::actor spawn_task_registry(caf::actor_system& system, registry_settings settings);
+
+} // namespace herald::actors

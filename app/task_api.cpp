@@ -1,0 +1,252 @@
+#include "app/task_api.hpp"
+
+#include "actors/task_query.hpp"
+#include "net/responses.hpp"
+
+#include <array>
+#include <boost/json/parse.hpp>
+#include <caf/send.hpp>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <sys/random.h>
+
+namespace herald::app {
+
+namespace json = boost::json;
+using actors::task_error;
+
+std::string random_task_id() {
+  std::array<unsigned char, 16> b{};
+  std::size_t got = 0;
+  while (got < b.size()) {
+    auto n = getrandom(b.data() + got, b.size() - got, 0);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      throw std::system_error(errno, std::generic_category(), "getrandom");
+    }
+    got += static_cast<std::size_t>(n);
+  }
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40); // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80); // RFC 4122 variant
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      out += '-';
+    out += hex[b[i] >> 4];
+    out += hex[b[i] & 0x0f];
+  }
+  return out;
+}
+
+net::http_error http_error_of(task_error e) noexcept {
+  switch (e) {
+  case task_error::not_found:
+    return net::http_error::task_not_found;
+  case task_error::finished:
+    return net::http_error::task_finished;
+  case task_error::not_cancellable:
+    return net::http_error::task_not_cancellable;
+  case task_error::queue_full:
+    return net::http_error::queue_full;
+  case task_error::duplicate_id:
+    return net::http_error::task_id_taken;
+  case task_error::shutting_down:
+    return net::http_error::shutting_down;
+  }
+  return net::http_error::internal;
+}
+
+namespace {
+
+net::response encoded(net::status code, const json::value& body, net::media_type media,
+                      std::string_view root) {
+  return net::make_response(code, net::encode(body, media, root), net::content_type(media));
+}
+
+/// The `{Id?, Error}` body of an error, in the negotiated representation.
+net::response error_body(net::http_error e, std::string_view id, std::string_view message,
+                         net::media_type media) {
+  json::object body;
+  if (!id.empty())
+    body["Id"] = id;
+  body["Error"] = message;
+  return encoded(net::status_of(e), body, media, "Error");
+}
+
+net::response error_body(net::http_error e, std::string_view id, net::media_type media) {
+  return error_body(e, id, net::message_of(e), media);
+}
+
+/// `id` as one path segment: unreserved characters stay, the rest are percent-encoded.
+std::string path_segment(std::string_view id) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 0x0f];
+    }
+  }
+  return out;
+}
+
+/// The representation asked for by `Accept`, or the 406 to answer.
+std::optional<net::media_type> accepted(const net::request_context& rq, net::responder& res) {
+  auto media = net::negotiate(rq.header("Accept"));
+  if (!media)
+    res(error_body(net::http_error::not_acceptable, {}, net::media_type::json));
+  return media;
+}
+
+/// A responder that actors can hold: their replies are copyable functions.
+actors::reply_fn reply_with(net::responder res, net::media_type media, net::status ok,
+                            std::string root) {
+  auto shared = std::make_shared<net::responder>(std::move(res));
+  return [shared, media, ok, root = std::move(root)](actors::task_reply r) {
+    if (r.error) {
+      (*shared)(task_response(r, media, ok));
+      return;
+    }
+    (*shared)(encoded(ok, r.body, media, root));
+  };
+}
+
+/// `?wait=` in seconds (fractions allowed), 0–60.
+std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
+  double seconds = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(seconds) ||
+      seconds < 0 || seconds > 60)
+    return std::nullopt;
+  return std::chrono::milliseconds{static_cast<long long>(std::llround(seconds * 1000))};
+}
+
+} // namespace
+
+net::response task_response(const actors::task_reply& reply, net::media_type media,
+                            net::status ok) {
+  if (!reply.error)
+    return encoded(ok, reply.body, media, "Task");
+  auto e = http_error_of(*reply.error);
+  auto res = error_body(e, reply.id, media);
+  if (*reply.error == task_error::queue_full)
+    res.set(net::http::field::retry_after,
+            std::to_string(std::max<long long>(1, reply.retry_after.count())));
+  return res;
+}
+
+net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
+                                     caf::actor supervisor, std::function<std::string()> make_id) {
+  return [spec = std::move(spec), supervisor = std::move(supervisor),
+          make_id = std::move(make_id)](const net::request_context& rq, net::responder res) {
+    auto input = std::make_shared<actors::task_input>();
+    if (!rq.body().empty()) {
+      boost::system::error_code ec;
+      input->body = json::parse(rq.body(), ec);
+      if (ec) {
+        res(error_body(net::http_error::invalid_json, {},
+                       std::string{net::message_of(net::http_error::invalid_json)} + ": " +
+                           ec.message(),
+                       net::media_type::json));
+        return;
+      }
+    }
+    for (const auto& [name, value] : rq.params())
+      input->params.emplace_back(std::string{name}, std::string{value});
+    input->target = std::string{rq.target()};
+
+    actors::task_record record;
+    record.id = make_id();
+    if (record.id.empty())
+      throw std::runtime_error("the route's id generator returned an empty id");
+    record.route_id = spec->route_id;
+    record.method = spec->method;
+    record.url = input->target;
+    record.cancellable = spec->cancellable;
+    record.creation = actors::task_clock::now();
+    record.expire = spec->timeout ? record.creation + *spec->timeout : actors::no_expiry();
+    record.user = input->user;
+
+    auto location = "/tasks/" + path_segment(record.id);
+    auto shared = std::make_shared<net::responder>(std::move(res));
+    actors::reply_fn reply = [shared, location](actors::task_reply r) {
+      auto out = task_response(r, net::media_type::json, net::status::accepted);
+      if (!r.error)
+        out.set(net::http::field::location, location);
+      (*shared)(std::move(out));
+    };
+    caf::anon_send(supervisor, actors::submit_atom::value,
+                   actors::task_submission{std::move(record), std::move(input), std::move(reply)});
+  };
+}
+
+void add_task_endpoints(net::service& svc, caf::actor registry) {
+  svc.add_deferred(net::verb::get, "/tasks/{id}",
+                   [registry](const net::request_context& rq, net::responder res) {
+                     auto media = accepted(rq, res);
+                     if (!media)
+                       return;
+                     std::chrono::milliseconds wait{0};
+                     if (auto w = rq.query("wait")) {
+                       auto parsed = parse_wait(*w);
+                       if (!parsed) {
+                         res(error_body(net::http_error::invalid_parameter, rq.param("id"),
+                                        "wait must be a number of seconds from 0 to 60", *media));
+                         return;
+                       }
+                       wait = *parsed;
+                     }
+                     caf::anon_send(registry, caf::get_atom::value,
+                                    actors::task_lookup{std::string{rq.param("id")}, wait,
+                                                        reply_with(std::move(res), *media,
+                                                                   net::status::ok, "Task")});
+                   });
+  svc.add_deferred(net::verb::delete_, "/tasks/{id}",
+                   [registry](const net::request_context& rq, net::responder res) {
+                     auto media = accepted(rq, res);
+                     if (!media)
+                       return;
+                     caf::anon_send(registry, caf::delete_atom::value,
+                                    actors::task_cancel{std::string{rq.param("id")},
+                                                        reply_with(std::move(res), *media,
+                                                                   net::status::ok, "Task")});
+                   });
+  svc.add_deferred(
+      net::verb::post, "/tasks/query",
+      [registry](const net::request_context& rq, net::responder res) {
+        auto media = accepted(rq, res);
+        if (!media)
+          return;
+        json::value filter = json::object{};
+        if (!rq.body().empty()) {
+          boost::system::error_code ec;
+          filter = json::parse(rq.body(), ec);
+          if (ec) {
+            res(error_body(net::http_error::invalid_json, {},
+                           std::string{net::message_of(net::http_error::invalid_json)} + ": " +
+                               ec.message(),
+                           *media));
+            return;
+          }
+        }
+        auto parsed = actors::task_query::parse(filter);
+        if (auto* err = std::get_if<actors::query_error>(&parsed)) {
+          res(error_body(net::http_error::invalid_task_query, {}, err->message, *media));
+          return;
+        }
+        auto query = std::make_shared<const actors::task_query>(
+            std::get<actors::task_query>(std::move(parsed)));
+        caf::anon_send(registry, caf::get_atom::value,
+                       actors::task_search{
+                           query, reply_with(std::move(res), *media, net::status::ok, "Tasks")});
+      });
+}
+
+} // namespace herald::app

@@ -1,0 +1,41 @@
+#pragma once
+
+// The HTTP face of the task machinery (SPEC §4.1–§4.3): the handler that invokes an async
+// route, and the `/tasks` endpoints. Turns requests into messages to the route supervisors and
+// the task registry, and their replies into responses; the only place where task errors meet
+// HTTP statuses.
+
+#include "actors/async_route.hpp"
+#include "actors/task_messages.hpp"
+#include "net/http_error.hpp"
+#include "net/negotiate.hpp"
+#include "net/service.hpp"
+
+#include <caf/actor.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace herald::app {
+
+/// A fresh task id: 128 bits from the operating system's random source, written as a
+/// lower-case GUID of version 4 (122 random bits), like Pode's default.
+std::string random_task_id();
+
+/// The HTTP error that carries a task error.
+net::http_error http_error_of(actors::task_error e) noexcept;
+
+/// The response for a reply: on success `ok` with the body in `media`; on error the status of
+/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue).
+net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok);
+
+/// Invoking the async route `spec` served by `supervisor`: 400 for a body that is not JSON,
+/// else 202 with `Location: /tasks/<Id>` and the task object once the task is registered,
+/// or 429 when the route's queue is full.
+net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
+                                     caf::actor supervisor, std::function<std::string()> make_id);
+
+/// `GET /tasks/{id}` (with `?wait=`), `DELETE /tasks/{id}`, `POST /tasks/query`.
+void add_task_endpoints(net::service& svc, caf::actor registry);
+
+} // namespace herald::app

@@ -1,0 +1,118 @@
+#include "actors/task_control.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+using herald::actors::task_control;
+using namespace std::chrono_literals;
+
+namespace {
+
+long long ms(task_control::clock::duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(task_control_test)
+
+BOOST_AUTO_TEST_CASE(sleep_runs_its_whole_time_when_not_cancelled) {
+  task_control c;
+  auto start = task_control::clock::now();
+  BOOST_TEST(c.sleep_for(30ms));
+  BOOST_TEST(ms(task_control::clock::now() - start) >= 30);
+  BOOST_TEST(!c.cancelled());
+}
+
+BOOST_AUTO_TEST_CASE(cancel_wakes_a_sleeper_at_once) {
+  task_control c;
+  auto start = task_control::clock::now();
+  std::thread canceller{[&] {
+    std::this_thread::sleep_for(20ms);
+    c.cancel();
+  }};
+  bool slept = c.sleep_for(10s);
+  canceller.join();
+  BOOST_TEST(!slept);
+  BOOST_TEST(ms(task_control::clock::now() - start) < 2000);
+  BOOST_TEST(c.cancelled());
+}
+
+BOOST_AUTO_TEST_CASE(sleep_after_cancel_returns_false_without_waiting) {
+  task_control c;
+  c.cancel();
+  c.cancel(); // idempotent
+  auto start = task_control::clock::now();
+  BOOST_TEST(!c.sleep_for(10s));
+  BOOST_TEST(ms(task_control::clock::now() - start) < 100);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_of_changes_asks_for_one_notification) {
+  task_control c;
+  BOOST_TEST(c.set_range(0, 100, 5, 100));
+  BOOST_TEST(!c.tick());
+  BOOST_TEST(!c.tick());
+  BOOST_TEST(!c.set(42));
+  BOOST_TEST(c.take_progress().value_or(-1) == 42);
+  // Read: the next change notifies again.
+  BOOST_TEST(c.tick());
+  BOOST_TEST(c.take_progress().value_or(-1) > 42);
+}
+
+BOOST_AUTO_TEST_CASE(range_ticks_follow_the_meter) {
+  task_control c;
+  c.set_range(0, 100, 5, 100);
+  for (int i = 0; i < 4; ++i)
+    c.tick();
+  BOOST_TEST(c.progress().value_or(-1) == 20, boost::test_tools::tolerance(1e-9));
+  c.complete();
+  BOOST_TEST(c.progress().value_or(-1) == 100);
+}
+
+BOOST_AUTO_TEST_CASE(time_based_ticks_are_due_by_the_clock_and_catch_up) {
+  task_control c;
+  auto t0 = task_control::clock::now();
+  BOOST_TEST(c.set_time_based(1000ms, 100ms, 100, t0));
+  BOOST_TEST(c.take_progress().value_or(-1) == 0);
+  BOOST_TEST(c.time_based());
+  BOOST_TEST(!c.auto_tick(t0 + 50ms)); // not due yet
+  BOOST_TEST(c.auto_tick(t0 + 100ms)); // first tick
+  BOOST_TEST(c.take_progress().value_or(-1) == 10, boost::test_tools::tolerance(1e-6));
+  BOOST_TEST(c.auto_tick(t0 + 350ms)); // two more, late
+  BOOST_TEST(c.take_progress().value_or(-1) == 30, boost::test_tools::tolerance(1e-6));
+  BOOST_TEST(c.auto_tick(t0 + 5000ms)); // runs to the clamp and stops
+  BOOST_TEST(c.take_progress().value_or(-1) == 99.99, boost::test_tools::tolerance(1e-6));
+  BOOST_TEST(!c.time_based());
+  BOOST_TEST(!c.auto_tick(t0 + 9000ms));
+}
+
+BOOST_AUTO_TEST_CASE(a_new_range_stops_time_based_ticks) {
+  task_control c;
+  auto t0 = task_control::clock::now();
+  c.set_time_based(1000ms, 100ms, 50, t0);
+  c.set_range(0, 10, 1, 100);
+  BOOST_TEST(!c.time_based());
+  BOOST_TEST(!c.auto_tick(t0 + 500ms));
+}
+
+BOOST_AUTO_TEST_CASE(complete_stops_time_based_ticks) {
+  task_control c;
+  auto t0 = task_control::clock::now();
+  c.set_time_based(1000ms, 100ms, 100, t0);
+  c.complete();
+  BOOST_TEST(!c.time_based());
+  BOOST_TEST(c.progress().value_or(-1) == 100);
+}
+
+BOOST_AUTO_TEST_CASE(time_based_needs_positive_duration_and_interval) {
+  task_control c;
+  auto t0 = task_control::clock::now();
+  BOOST_CHECK_THROW(c.set_time_based(0ms, 100ms, 100, t0), std::invalid_argument);
+  BOOST_CHECK_THROW(c.set_time_based(100ms, 0ms, 100, t0), std::invalid_argument);
+  BOOST_CHECK_THROW(c.set_time_based(100ms, -5ms, 100, t0), std::invalid_argument);
+  BOOST_TEST(!c.progress().has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
