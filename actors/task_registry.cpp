@@ -93,8 +93,19 @@ void settle(registry_actor* self, entry& e) {
     for (auto& w : waiters)
       answer(self, e, std::move(w.reply));
   }
+  // Nothing talks to the body or the supervisor about this task any more.
+  e.control.reset();
+  e.supervisor = nullptr;
   auto completed = e.record.completed.value_or(task_clock::now());
   st.forget_at.emplace(completed + st.settings.retention, e.record.id);
+  // Over the bound, the oldest finished tasks go first (the index is in completion order).
+  while (st.forget_at.size() > st.settings.max_retained) {
+    auto oldest = st.forget_at.begin();
+    if (oldest->second == e.record.id) // never the task being settled: `e` must stay valid
+      break;
+    st.tasks.erase(oldest->second);
+    st.forget_at.erase(oldest);
+  }
 }
 
 /// Ends an unfinished task as `Aborted` with `why`: the body is asked to stop, and the
@@ -113,9 +124,9 @@ void abort_task(registry_actor* self, entry& e, std::string why) {
 }
 
 void pull_progress(registry_state& st, entry& e) {
-  auto value = e.control->take_progress();
-  if (is_terminal(e.record.state))
+  if (is_terminal(e.record.state) || !e.control)
     return;
+  auto value = e.control->take_progress();
   e.record.progress = value;
   if (e.control->time_based())
     st.time_based.insert(e.record.id);
@@ -139,7 +150,7 @@ void housekeeping(registry_actor* self) {
   auto steady_now = steady::now();
   for (auto it = st.time_based.begin(); it != st.time_based.end();) {
     auto t = st.tasks.find(*it);
-    if (t == st.tasks.end() || !t->second.control->time_based()) {
+    if (t == st.tasks.end() || !t->second.control || !t->second.control->time_based()) {
       it = st.time_based.erase(it);
       continue;
     }

@@ -14,6 +14,9 @@ namespace herald::actors {
 struct registry_settings {
   /// How long a finished task stays readable.
   std::chrono::milliseconds retention{10 * 60 * 1000};
+  /// At most this many finished tasks are kept; beyond it the oldest are forgotten before
+  /// their retention ends, so that a busy node's memory stays bounded.
+  std::size_t max_retained = 100'000;
   /// Housekeeping period: timeouts land within this of `ExpireTime` (SPEC asks for 1 s).
   std::chrono::milliseconds tick{100};
   /// Custom events kept per task (for replay to late subscribers); older ones are dropped.

@@ -134,6 +134,10 @@ void apply_tasks(task_settings& t, const json::value& v) {
             [&](auto& x, auto& k) {
               t.retention = millis(x, k, 0, 7 * 24 * hour_ms);
             }},
+           {"max_retained",
+            [&](auto& x, auto& k) {
+              t.max_retained = static_cast<std::size_t>(integer(x, k, 1, 100'000'000));
+            }},
            {"cancel_grace_ms",
             [&](auto& x, auto& k) {
               t.cancel_grace = millis(x, k, 0, hour_ms);

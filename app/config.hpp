@@ -15,6 +15,9 @@ namespace herald::app {
 struct task_settings {
   /// How long a finished task stays readable before `GET /tasks/{id}` answers 404.
   std::chrono::milliseconds retention{10 * 60 * 1000};
+  /// Finished tasks kept at most; beyond it the oldest are forgotten before their retention
+  /// ends (memory stays bounded on a busy node).
+  std::size_t max_retained = 100'000;
   /// How long an aborted task's body may take to return before its slot goes to the next
   /// task (the task is `Aborted` at once either way).
   std::chrono::milliseconds cancel_grace{5'000};

@@ -87,6 +87,7 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   log::set_level(impl_->cfg.log_level);
   actors::registry_settings registry_settings;
   registry_settings.retention = impl_->cfg.tasks.retention;
+  registry_settings.max_retained = impl_->cfg.tasks.max_retained;
   impl_->registry = actors::spawn_task_registry(impl_->system, registry_settings);
   add_task_endpoints(*impl_->service, impl_->registry);
   impl_->service->on_error([](std::string_view route, std::string_view what) {

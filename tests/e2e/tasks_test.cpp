@@ -470,6 +470,26 @@ BOOST_AUTO_TEST_CASE(finished_tasks_are_forgotten_after_the_retention_period) {
   BOOST_TEST(query(run.port(), "{}").json.as_array().empty());
 }
 
+BOOST_AUTO_TEST_CASE(beyond_max_retained_the_oldest_finished_tasks_are_forgotten_first) {
+  auto cfg = task_config();
+  cfg.tasks.max_retained = 3;
+  app::server node{cfg};
+  declare_common(node);
+  in_process_node run{node};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(await_terminal(run.port(), start(run.port(), "/echo", "{}")).text("Id"));
+  BOOST_TEST(get_task(run.port(), ids[0]).status == 404);
+  BOOST_TEST(get_task(run.port(), ids[1]).status == 404);
+  for (int i = 2; i < 5; ++i)
+    BOOST_TEST(get_task(run.port(), ids[static_cast<std::size_t>(i)]).status == 200);
+  // Unfinished tasks do not count and are never forgotten.
+  auto held = start(run.port(), "/hold");
+  BOOST_TEST(get_task(run.port(), held).status == 200);
+  BOOST_TEST(query(run.port(), "{}").json.as_array().size() == 4u);
+  call(run.port(), "DELETE", "/tasks/" + held);
+}
+
 // -- waiting ------------------------------------------------------------------------------------
 
 BOOST_AUTO_TEST_CASE(wait_holds_the_answer_until_the_task_ends) {
