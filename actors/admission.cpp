@@ -1,6 +1,5 @@
 #include "actors/admission.hpp"
 
-#include <algorithm>
 #include <stdexcept>
 
 namespace herald::actors {
@@ -20,7 +19,9 @@ admission::verdict admission::admit(const std::string& id) {
   }
   if (queue_.size() >= max_queued_)
     return verdict::full;
-  queue_.push_back(id);
+  auto n = next_arrival_++;
+  auto [it, inserted] = queue_.insert({n, id});
+  arrival_.emplace(std::string_view{it->second}, n);
   return verdict::queued;
 }
 
@@ -29,25 +30,29 @@ std::optional<std::string> admission::finish(const std::string& id) {
     return std::nullopt;
   if (queue_.empty() || running_.size() >= max_concurrent_)
     return std::nullopt;
-  auto next = std::move(queue_.front());
-  queue_.pop_front();
+  auto first = queue_.begin();
+  arrival_.erase(std::string_view{first->second});
+  auto next = std::move(first->second);
+  queue_.erase(first);
   running_.insert(next);
   return next;
 }
 
 bool admission::withdraw(const std::string& id) {
-  auto it = std::find(queue_.begin(), queue_.end(), id);
-  if (it == queue_.end())
+  auto it = arrival_.find(std::string_view{id});
+  if (it == arrival_.end())
     return false;
-  queue_.erase(it);
+  auto n = it->second;
+  arrival_.erase(it); // before the string it views goes
+  queue_.erase(n);
   return true;
 }
 
 std::optional<std::size_t> admission::position(const std::string& id) const {
-  auto it = std::find(queue_.begin(), queue_.end(), id);
-  if (it == queue_.end())
+  auto it = arrival_.find(std::string_view{id});
+  if (it == arrival_.end())
     return std::nullopt;
-  return static_cast<std::size_t>(it - queue_.begin()) + 1;
+  return queue_.order_of_key(it->second) + 1;
 }
 
 } // namespace herald::actors

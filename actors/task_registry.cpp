@@ -46,6 +46,8 @@ struct registry_state {
   /// Tasks with `?wait=` holds.
   std::unordered_set<std::string> waited;
   bool shutting_down = false;
+  /// When the earliest housekeeping message already on its way arrives.
+  steady::time_point next_wakeup = steady::time_point::max();
   static inline const char* name = "task_registry";
 };
 
@@ -76,6 +78,8 @@ void answer(registry_actor* self, const entry& e, reply_fn reply) {
           });
 }
 
+void rearm(registry_actor* self);
+
 /// The task reached a terminal state: it leaves the timeout and progress schedules, its
 /// waiters get their answer, and its forgetting is scheduled.
 void settle(registry_actor* self, entry& e) {
@@ -97,7 +101,8 @@ void settle(registry_actor* self, entry& e) {
   e.control.reset();
   e.supervisor = nullptr;
   auto completed = e.record.completed.value_or(task_clock::now());
-  st.forget_at.emplace(completed + st.settings.retention, e.record.id);
+  auto forget = st.forget_at.emplace(completed + st.settings.retention, e.record.id);
+  bool earliest = forget == st.forget_at.begin();
   // Over the bound, the oldest finished tasks go first (the index is in completion order).
   while (st.forget_at.size() > st.settings.max_retained) {
     auto oldest = st.forget_at.begin();
@@ -106,6 +111,8 @@ void settle(registry_actor* self, entry& e) {
     st.tasks.erase(oldest->second);
     st.forget_at.erase(oldest);
   }
+  if (earliest)
+    rearm(self);
 }
 
 /// Ends an unfinished task as `Aborted` with `why`: the body is asked to stop, and the
@@ -123,13 +130,15 @@ void abort_task(registry_actor* self, entry& e, std::string why) {
   settle(self, e);
 }
 
-void pull_progress(registry_state& st, entry& e) {
+void pull_progress(registry_actor* self, entry& e) {
+  auto& st = self->state;
   if (is_terminal(e.record.state) || !e.control)
     return;
   auto value = e.control->take_progress();
   e.record.progress = value;
-  if (e.control->time_based())
-    st.time_based.insert(e.record.id);
+  if (e.control->time_based() && st.time_based.insert(e.record.id).second &&
+      st.time_based.size() == 1)
+    rearm(self);
 }
 
 void housekeeping(registry_actor* self) {
@@ -181,9 +190,41 @@ void housekeeping(registry_actor* self) {
   }
 }
 
+/// Arms the housekeeping timer for the earliest deadline, unless a wake-up is already due by
+/// then. An idle registry sleeps (no periodic wake-ups that keep a worker polling); a wake-up
+/// made redundant by a later change just finds nothing to do.
+void rearm(registry_actor* self) {
+  auto& st = self->state;
+  using std::chrono::duration_cast;
+  using ns = std::chrono::nanoseconds;
+  // At least once a minute, which also bounds the effect of a system clock that jumps.
+  ns due = std::chrono::minutes{1};
+  if (!st.time_based.empty())
+    due = st.settings.tick;
+  auto sys_now = task_clock::now();
+  if (!st.expiries.empty())
+    due = std::min(due, duration_cast<ns>(st.expiries.begin()->first - sys_now));
+  if (!st.forget_at.empty())
+    due = std::min(due, duration_cast<ns>(st.forget_at.begin()->first - sys_now));
+  auto now = steady::now();
+  for (const auto& id : st.waited) {
+    auto it = st.tasks.find(id);
+    if (it == st.tasks.end())
+      continue;
+    for (const auto& w : it->second.waiters)
+      due = std::min(due, duration_cast<ns>(w.deadline - now));
+  }
+  // Grouped at the tick's resolution, so that a burst of deadlines costs one wake-up.
+  due = std::max(due, ns{0}) + st.settings.tick / 10;
+  auto when = now + due;
+  if (when + st.settings.tick / 10 >= st.next_wakeup && st.next_wakeup > now)
+    return;
+  st.next_wakeup = when;
+  self->delayed_send(self, due, caf::tick_atom::value);
+}
+
 caf::behavior task_registry(registry_actor* self, registry_settings settings) {
   self->state.settings = settings;
-  self->send(self, caf::tick_atom::value);
   return {
       [self](register_atom, task_registration& reg) -> registration_result {
         auto& st = self->state;
@@ -198,8 +239,11 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         e.record.queue_position.reset(); // the supervisor's queue is the one truth
         e.control = std::move(reg.control);
         e.supervisor = std::move(reg.supervisor);
-        if (e.record.expire != no_expiry())
+        if (e.record.expire != no_expiry()) {
           e.expiry = st.expiries.emplace(e.record.expire, id);
+          if (e.expiry == st.expiries.begin())
+            rearm(self);
+        }
         return {};
       },
       [self](started_atom, const std::string& id, caf::timestamp at) {
@@ -212,7 +256,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
       [self](progress_atom, const std::string& id) {
         auto it = self->state.tasks.find(id);
         if (it != self->state.tasks.end())
-          pull_progress(self->state, it->second);
+          pull_progress(self, it->second);
       },
       [self](event_atom, const std::string& id, task_event& ev) {
         auto it = self->state.tasks.find(id);
@@ -232,7 +276,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto& e = it->second;
         if (is_terminal(e.record.state)) // aborted meanwhile: the outcome comes too late
           return;
-        pull_progress(self->state, e);
+        pull_progress(self, e);
         e.record.state = out.state;
         if (!e.record.starting)
           e.record.starting = out.at;
@@ -271,6 +315,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         }
         e.waiters.push_back(waiter{steady::now() + q.wait, std::move(q.reply)});
         st.waited.insert(q.id);
+        rearm(self);
       },
       [self](caf::delete_atom, task_cancel& c) {
         auto it = self->state.tasks.find(c.id);
@@ -341,8 +386,9 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
           abort_task(self, e, "Aborted by System");
       },
       [self](caf::tick_atom) {
+        self->state.next_wakeup = steady::time_point::max();
         housekeeping(self);
-        self->delayed_send(self, self->state.settings.tick, caf::tick_atom::value);
+        rearm(self);
       },
   };
 }

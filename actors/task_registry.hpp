@@ -2,8 +2,9 @@
 
 // The task registry (SPEC §2): the one actor that owns every task record. State transitions
 // are made here only, so they are atomic and terminal states are final; lookups, cancel and
-// queries are answered from here; a periodic tick enforces timeouts, drives time-based
-// progress, ends `?wait=` holds and forgets finished tasks after the retention period.
+// queries are answered from here; a timer, armed for the earliest deadline only, enforces
+// timeouts, drives time-based progress, ends `?wait=` holds and forgets finished tasks after
+// the retention period.
 
 #include <caf/fwd.hpp>
 #include <chrono>
@@ -17,7 +18,8 @@ struct registry_settings {
   /// At most this many finished tasks are kept; beyond it the oldest are forgotten before
   /// their retention ends, so that a busy node's memory stays bounded.
   std::size_t max_retained = 100'000;
-  /// Housekeeping period: timeouts land within this of `ExpireTime` (SPEC asks for 1 s).
+  /// Period of time-based progress ticks, and the resolution of every other deadline
+  /// (timeouts, `?wait=`, retention): the registry wakes only when one of them is due.
   std::chrono::milliseconds tick{100};
   /// Custom events kept per task (for replay to late subscribers); older ones are dropped.
   std::size_t event_log_limit = 1000;

@@ -81,6 +81,12 @@ net::response error_body(net::http_error e, std::string_view id, net::media_type
   return error_body(e, id, net::message_of(e), media);
 }
 
+/// 400 for a body that does not parse, saying why.
+net::response invalid_json(const boost::system::error_code& ec, net::media_type media) {
+  auto e = net::http_error::invalid_json;
+  return error_body(e, {}, std::string{net::message_of(e)} + ": " + ec.message(), media);
+}
+
 /// `id` as one path segment: unreserved characters stay, the rest are percent-encoded.
 std::string path_segment(std::string_view id) {
   static constexpr char hex[] = "0123456789ABCDEF";
@@ -151,10 +157,7 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
       boost::system::error_code ec;
       input->body = json::parse(rq.body(), ec);
       if (ec) {
-        res(error_body(net::http_error::invalid_json, {},
-                       std::string{net::message_of(net::http_error::invalid_json)} + ": " +
-                           ec.message(),
-                       net::media_type::json));
+        res(invalid_json(ec, net::media_type::json));
         return;
       }
     }
@@ -229,10 +232,7 @@ void add_task_endpoints(net::service& svc, caf::actor registry) {
           boost::system::error_code ec;
           filter = json::parse(rq.body(), ec);
           if (ec) {
-            res(error_body(net::http_error::invalid_json, {},
-                           std::string{net::message_of(net::http_error::invalid_json)} + ": " +
-                               ec.message(),
-                           *media));
+            res(invalid_json(ec, *media));
             return;
           }
         }

@@ -1,8 +1,10 @@
 #include "actors/admission.hpp"
 
 #include <boost/test/unit_test.hpp>
+#include <chrono>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 using herald::actors::admission;
 using verdict = herald::actors::admission::verdict;
@@ -113,6 +115,30 @@ BOOST_AUTO_TEST_CASE(a_long_queue_keeps_fifo_order) {
       ++started;
   BOOST_TEST(started == 3);
   BOOST_TEST(a.queued() == 99'997u);
+}
+
+BOOST_AUTO_TEST_CASE(withdrawing_and_positions_stay_logarithmic_in_a_long_queue) {
+  // Aborting every queued task (shutdown, a mass cancel) must not be quadratic: 100,000
+  // withdrawals in any order, with positions asked in between, take well under a second.
+  admission a{1, 100'000};
+  a.admit("running");
+  for (int i = 0; i < 100'000; ++i)
+    a.admit("q" + std::to_string(i));
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100'000; i += 2) // every other one, from the front
+    BOOST_REQUIRE(a.withdraw("q" + std::to_string(i)));
+  BOOST_TEST(a.position("q1").value_or(0) == 1u);
+  BOOST_TEST(a.position("q99999").value_or(0) == 50'000u);
+  BOOST_TEST(a.position("q50001").value_or(0) == 25'001u);
+  for (int i = 99'999; i > 0; i -= 2) // the rest, from the back
+    BOOST_REQUIRE(a.withdraw("q" + std::to_string(i)));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  start)
+                .count();
+  BOOST_TEST(ms < 2000);
+  BOOST_TEST(a.queued() == 0u);
+  BOOST_TEST(!a.withdraw("q1"));
+  BOOST_TEST(!a.finish("running").has_value());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
