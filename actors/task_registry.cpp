@@ -78,7 +78,8 @@ void answer(registry_actor* self, const entry& e, reply_fn reply) {
           });
 }
 
-void rearm(registry_actor* self);
+void arm_at(registry_actor* self, steady::time_point deadline);
+steady::time_point steady_of(task_time t);
 
 /// The task reached a terminal state: it leaves the timeout and progress schedules, its
 /// waiters get their answer, and its forgetting is scheduled.
@@ -112,7 +113,7 @@ void settle(registry_actor* self, entry& e) {
     st.forget_at.erase(oldest);
   }
   if (earliest)
-    rearm(self);
+    arm_at(self, steady_of(completed + st.settings.retention));
 }
 
 /// Ends an unfinished task as `Aborted` with `why`: the body is asked to stop, and the
@@ -138,7 +139,7 @@ void pull_progress(registry_actor* self, entry& e) {
   e.record.progress = value;
   if (e.control->time_based() && st.time_based.insert(e.record.id).second &&
       st.time_based.size() == 1)
-    rearm(self);
+    arm_at(self, steady::now() + st.settings.tick);
 }
 
 void housekeeping(registry_actor* self) {
@@ -190,37 +191,45 @@ void housekeeping(registry_actor* self) {
   }
 }
 
-/// Arms the housekeeping timer for the earliest deadline, unless a wake-up is already due by
-/// then. An idle registry sleeps (no periodic wake-ups that keep a worker polling); a wake-up
-/// made redundant by a later change just finds nothing to do.
+/// Makes sure a housekeeping wake-up comes by `deadline`: a new timer only when none already
+/// due by then is on its way. O(1), so that adding a deadline (a task, a `?wait=`) stays cheap;
+/// a wake-up made redundant later just finds nothing to do.
+void arm_at(registry_actor* self, steady::time_point deadline) {
+  auto& st = self->state;
+  auto now = steady::now();
+  // Grouped at a tenth of the tick, so that a burst of deadlines costs one wake-up.
+  auto slack = st.settings.tick / 10;
+  if (deadline + slack >= st.next_wakeup && st.next_wakeup > now)
+    return;
+  auto due = std::max(deadline - now, steady::duration::zero()) + slack;
+  st.next_wakeup = now + due;
+  self->delayed_send(self, due, caf::tick_atom::value);
+}
+
+/// A deadline on the task clock, as a steady time point.
+steady::time_point steady_of(task_time t) {
+  auto left = t - task_clock::now();
+  // At most a minute ahead: this also bounds the effect of a system clock that jumps.
+  return steady::now() +
+         std::min(std::chrono::duration_cast<steady::duration>(left),
+                  std::chrono::duration_cast<steady::duration>(std::chrono::minutes{1}));
+}
+
+/// After a wake-up: arms the timer for the earliest deadline of all.
 void rearm(registry_actor* self) {
   auto& st = self->state;
-  using std::chrono::duration_cast;
-  using ns = std::chrono::nanoseconds;
-  // At least once a minute, which also bounds the effect of a system clock that jumps.
-  ns due = std::chrono::minutes{1};
+  auto due = steady::now() + std::chrono::minutes{1};
   if (!st.time_based.empty())
-    due = st.settings.tick;
-  auto sys_now = task_clock::now();
+    due = std::min(due, steady::now() + st.settings.tick);
   if (!st.expiries.empty())
-    due = std::min(due, duration_cast<ns>(st.expiries.begin()->first - sys_now));
+    due = std::min(due, steady_of(st.expiries.begin()->first));
   if (!st.forget_at.empty())
-    due = std::min(due, duration_cast<ns>(st.forget_at.begin()->first - sys_now));
-  auto now = steady::now();
-  for (const auto& id : st.waited) {
-    auto it = st.tasks.find(id);
-    if (it == st.tasks.end())
-      continue;
-    for (const auto& w : it->second.waiters)
-      due = std::min(due, duration_cast<ns>(w.deadline - now));
-  }
-  // Grouped at the tick's resolution, so that a burst of deadlines costs one wake-up.
-  due = std::max(due, ns{0}) + st.settings.tick / 10;
-  auto when = now + due;
-  if (when + st.settings.tick / 10 >= st.next_wakeup && st.next_wakeup > now)
-    return;
-  st.next_wakeup = when;
-  self->delayed_send(self, due, caf::tick_atom::value);
+    due = std::min(due, steady_of(st.forget_at.begin()->first));
+  for (const auto& id : st.waited)
+    if (auto it = st.tasks.find(id); it != st.tasks.end())
+      for (const auto& w : it->second.waiters)
+        due = std::min(due, w.deadline);
+  arm_at(self, due);
 }
 
 caf::behavior task_registry(registry_actor* self, registry_settings settings) {
@@ -242,7 +251,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (e.record.expire != no_expiry()) {
           e.expiry = st.expiries.emplace(e.record.expire, id);
           if (e.expiry == st.expiries.begin())
-            rearm(self);
+            arm_at(self, steady_of(e.record.expire));
         }
         return {};
       },
@@ -315,7 +324,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         }
         e.waiters.push_back(waiter{steady::now() + q.wait, std::move(q.reply)});
         st.waited.insert(q.id);
-        rearm(self);
+        arm_at(self, e.waiters.back().deadline);
       },
       [self](caf::delete_atom, task_cancel& c) {
         auto it = self->state.tasks.find(c.id);

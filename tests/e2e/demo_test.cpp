@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::string fast_demo =
-    R"({"log_level": "warn", "demo": {"tick_ms": 20, "report_ms": 300, "event_gap_ms": 100}})";
+    R"({"log_level": "warn", "demo": {"tick_ms": 50, "report_ms": 300, "event_gap_ms": 100}})";
 
 std::string invoke(std::uint16_t port, std::string_view method, std::string_view path) {
   auto r = call(port, method, path);

@@ -269,7 +269,7 @@ BOOST_AUTO_TEST_CASE(no_timeout_expires_at_the_end_of_time) {
 
 BOOST_AUTO_TEST_CASE(with_one_slot_the_second_task_waits_first_in_the_queue) {
   common_node n;
-  auto first = start(n.port(), "/once", R"({"ms": 400})");
+  auto first = start(n.port(), "/once", R"({"ms": 1000})");
   auto second_reply = call(n.port(), "POST", "/once", R"({"ms": 10})");
   auto second = second_reply.text("Id");
   BOOST_TEST(second_reply.text("State") == "NotStarted");
@@ -354,7 +354,7 @@ BOOST_AUTO_TEST_CASE(cancelling_a_running_task_aborts_it_and_stops_its_body) {
 
 BOOST_AUTO_TEST_CASE(cancelling_a_queued_task_takes_it_out_of_the_queue) {
   common_node n;
-  auto first = start(n.port(), "/once", R"({"ms": 500})");
+  auto first = start(n.port(), "/once", R"({"ms": 2000})");
   auto second = start(n.port(), "/once", R"({"ms": 10})");
   auto third = start(n.port(), "/once", R"({"ms": 10})");
   BOOST_TEST(get_task(n.port(), third).object().at("QueuePosition").as_int64() == 2);
@@ -452,7 +452,7 @@ BOOST_AUTO_TEST_CASE(a_task_past_its_timeout_is_aborted_within_a_second) {
 
 BOOST_AUTO_TEST_CASE(finished_tasks_are_forgotten_after_the_retention_period) {
   auto cfg = task_config();
-  cfg.tasks.retention = 400ms;
+  cfg.tasks.retention = 1000ms;
   app::server node{cfg};
   declare_common(node);
   in_process_node run{node};
@@ -461,12 +461,12 @@ BOOST_AUTO_TEST_CASE(finished_tasks_are_forgotten_after_the_retention_period) {
   auto finished = std::chrono::steady_clock::now();
   BOOST_TEST(get_task(run.port(), id).status == 200);
   int status = 200;
-  while (status == 200 && ms_since(finished) < 3000) {
+  while (status == 200 && ms_since(finished) < 5000) {
     std::this_thread::sleep_for(20ms);
     status = static_cast<int>(get_task(run.port(), id).status);
   }
   BOOST_TEST(status == 404);
-  BOOST_TEST(ms_since(finished) >= 300);
+  BOOST_TEST(ms_since(finished) >= 900);
   BOOST_TEST(query(run.port(), "{}").json.as_array().empty());
 }
 
@@ -571,7 +571,7 @@ BOOST_AUTO_TEST_CASE(set_progress_is_clamped_and_failure_keeps_the_last_value) {
     return nullptr;
   });
   node.async_route(net::verb::post, "/timed", {}, [](app::task_context& ctx) -> json::value {
-    ctx.progress_over(600ms, 100ms);
+    ctx.progress_over(2000ms, 200ms);
     ctx.sleep_for(10s);
     return nullptr;
   });
@@ -592,13 +592,16 @@ BOOST_AUTO_TEST_CASE(set_progress_is_clamped_and_failure_keeps_the_last_value) {
   BOOST_TEST(failed.object().at("Progress").to_number<double>() == 99.99);
   // Time-based: rises by itself, stops below 100, and the task is aborted keeping it.
   auto timed = start(run.port(), "/timed");
-  std::this_thread::sleep_for(350ms);
+  std::this_thread::sleep_for(700ms);
   auto mid = get_task(run.port(), timed).object().at("Progress").to_number<double>();
   BOOST_TEST(mid > 0);
   BOOST_TEST(mid < 99.99);
-  std::this_thread::sleep_for(700ms);
-  auto end = get_task(run.port(), timed).object().at("Progress").to_number<double>();
-  BOOST_TEST(end == 99.99);
+  double end = mid;
+  for (int i = 0; i < 100 && end < 99.99; ++i) {
+    std::this_thread::sleep_for(50ms);
+    end = get_task(run.port(), timed).object().at("Progress").to_number<double>();
+  }
+  BOOST_TEST(end == 99.99); // the clamp: only completion reaches 100
   auto aborted = call(run.port(), "DELETE", "/tasks/" + timed);
   BOOST_TEST(aborted.object().at("Progress").to_number<double>() == 99.99);
 }
