@@ -146,15 +146,19 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
                                         caf::actor_cast<caf::actor>(self)})
             .then(
                 [self, id, reply = sub.reply, answer](registration_result& r) mutable {
-                  auto& st = self->state;
-                  auto it = st.tasks.find(id);
-                  if (r.error || it == st.tasks.end()) {
+                  if (r.error) {
                     drop(self, id);
-                    reply(task_reply{r.error.value_or(task_error::shutting_down), id, {}});
+                    reply(task_reply{r.error, id, {}});
                     return;
                   }
-                  it->second.registered = true;
                   reply(task_reply{std::nullopt, id, std::move(answer)});
+                  // It may have been aborted already (a timeout of 0, a quick cancel): then
+                  // it is no longer held and never starts.
+                  auto& st = self->state;
+                  auto it = st.tasks.find(id);
+                  if (it == st.tasks.end())
+                    return;
+                  it->second.registered = true;
                   if (st.rule->is_running(id))
                     start(self, id);
                 },

@@ -450,6 +450,29 @@ BOOST_AUTO_TEST_CASE(a_task_past_its_timeout_is_aborted_within_a_second) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_zero_timeout_is_accepted_then_aborted_at_once) {
+  app::server node{task_config()};
+  app::async_options o;
+  o.timeout = 0ms;
+  o.max_concurrent = 1;
+  node.async_route(net::verb::post, "/instant", o, [](app::task_context& ctx) -> json::value {
+    ctx.sleep_for(10s);
+    return "done";
+  });
+  in_process_node run{node};
+  std::vector<std::string> ids; // invoked back to back: the running one and queued ones
+  for (int i = 0; i < 20; ++i) {
+    auto r = call(run.port(), "POST", "/instant");
+    BOOST_REQUIRE(r.status == 202);
+    ids.push_back(r.text("Id"));
+  }
+  for (const auto& id : ids) {
+    auto done = await_terminal(run.port(), id);
+    BOOST_TEST(done.text("State") == "Aborted");
+    BOOST_TEST(done.text("Error") == "Timeout");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(finished_tasks_are_forgotten_after_the_retention_period) {
   auto cfg = task_config();
   cfg.tasks.retention = 1000ms;
