@@ -688,20 +688,31 @@ BOOST_AUTO_TEST_CASE(queries_filter_with_every_operator_and_field_type) {
   call(p, "DELETE", "/tasks/" + held);
 }
 
-BOOST_AUTO_TEST_CASE(queries_see_progress_as_a_number) {
+BOOST_AUTO_TEST_CASE(queries_compare_progress_as_a_number_with_every_operator) {
   app::server node{task_config()};
   node.async_route(net::verb::post, "/p", {}, [](app::task_context& ctx) -> json::value {
     ctx.set_progress(ctx.body().at("p").to_number<double>());
+    if (ctx.body().as_object().contains("fail")) // a failed task keeps its last value
+      throw std::runtime_error("stopped");
     return nullptr;
   });
   in_process_node run{node};
-  auto low = await_terminal(run.port(), start(run.port(), "/p", R"({"p": 10})")).text("Id");
-  auto high = await_terminal(run.port(), start(run.port(), "/p", R"({"p": 60})")).text("Id");
-  // Completed tasks that reported progress are at 100.
-  BOOST_TEST(ids_of(query(run.port(), R"({"Progress":{"op":"EQ","value":100}})")).size() == 2u);
-  BOOST_TEST(ids_of(query(run.port(), R"({"Progress":{"op":"LT","value":100}})")).empty());
-  BOOST_TEST((ids_of(query(run.port(), R"({"Progress":{"op":"GT","value":99.5}})")) ==
-              std::set<std::string>{low, high}));
+  auto p = run.port();
+  auto low = await_terminal(p, start(p, "/p", R"({"p": 10, "fail": 1})")).text("Id");
+  auto high = await_terminal(p, start(p, "/p", R"({"p": 60.5, "fail": 1})")).text("Id");
+  auto done = await_terminal(p, start(p, "/p", R"({"p": 30})")).text("Id"); // Completed: 100
+  auto q = [&](std::string_view op, std::string_view value) {
+    return ids_of(query(p, R"({"Progress":{"op":")" + std::string{op} + R"(","value":)" +
+                               std::string{value} + "}}"));
+  };
+  using set = std::set<std::string>;
+  BOOST_TEST((q("EQ", "10") == set{low}));
+  BOOST_TEST((q("NE", "10") == set{high, done}));
+  BOOST_TEST((q("GT", "60") == set{high, done}));
+  BOOST_TEST((q("GE", "60.5") == set{high, done}));
+  BOOST_TEST((q("LT", "60.5") == set{low}));
+  BOOST_TEST((q("LE", "60.5") == set{low, high}));
+  BOOST_TEST((q("EQ", "100") == set{done}));
 }
 
 BOOST_AUTO_TEST_CASE(bad_queries_are_answered_400_naming_the_fault) {
