@@ -1,10 +1,10 @@
 #include "net/negotiate.hpp"
 
+#include "net/json_text.hpp"
 #include "net/text.hpp"
 
 #include <algorithm>
 #include <array>
-#include <boost/json/serialize.hpp>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -381,7 +381,7 @@ constexpr bool is_control(char32_t cp) noexcept {
 /// A finite number exactly as JSON writes it. Non-finite doubles (a program may build them, and
 /// Boost.JSON reads 1e400 as infinity) have no JSON form: each format spells them itself.
 std::string json_number(const json::value& v) {
-  return json::serialize(v);
+  return json_text(v);
 }
 
 bool is_non_finite(const json::value& v) noexcept {
@@ -772,7 +772,7 @@ std::string encode(const boost::json::value& value, media_type m, std::string_vi
   std::string out;
   switch (m) {
   case media_type::json:
-    return json::serialize(value);
+    return json_text(value);
   case media_type::yaml:
     yaml_writer{out}.document(value);
     return out;
@@ -782,7 +782,7 @@ std::string encode(const boost::json::value& value, media_type m, std::string_vi
     xml_writer{out}.element(xml_name(root_name), value, 0);
     return out;
   }
-  return json::serialize(value);
+  return json_text(value);
 }
 
 } // namespace herald::net

@@ -1,6 +1,7 @@
 #include "net/responses.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "net/json_text.hpp"
+
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
@@ -16,7 +17,7 @@ response make_response(status code, std::string body, std::string_view content_t
 }
 
 response json_response(status code, const boost::json::value& value) {
-  return make_response(code, boost::json::serialize(value), "application/json");
+  return make_response(code, json_text(value), "application/json");
 }
 
 response error_response(status code, std::string_view message) {

@@ -2,7 +2,8 @@
 // as a JSON document, through herald::net::encode in all three representations. Besides
 // crashes and sanitizer reports, it aborts when:
 //   - negotiate throws, or its answer changes with surrounding whitespace or a trailing comma;
-//   - JSON output is not boost::json::serialize's;
+//   - JSON output does not parse back as the document (non-finite numbers aside: they have no
+//     JSON form and are written as null);
 //   - YAML or XML output holds a raw control character other than LF (or DEL);
 //   - XML output does not start with the declaration and the root element;
 //   - YAML output does not read back as the document (tests/support/yaml_subset.hpp).
@@ -12,8 +13,8 @@
 #include "tests/support/yaml_subset.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -44,12 +45,34 @@ void check_negotiate(std::string_view accept) {
   FUZZ_CHECK(negotiate_or_abort(text + ",") == m);
 }
 
+bool has_non_finite(const boost::json::value& v) {
+  if (v.is_double())
+    return !std::isfinite(v.get_double());
+  if (v.is_array()) {
+    for (const auto& x : v.get_array())
+      if (has_non_finite(x))
+        return true;
+  }
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.get_object())
+      if (has_non_finite(x))
+        return true;
+  }
+  return false;
+}
+
 void check_encode(std::string_view text) {
   boost::system::error_code ec;
   auto value = boost::json::parse(text, ec);
   if (ec)
     return;
-  FUZZ_CHECK(encode(value, media_type::json) == boost::json::serialize(value));
+  {
+    boost::system::error_code back_ec;
+    auto back = boost::json::parse(encode(value, media_type::json), back_ec);
+    FUZZ_CHECK(!back_ec);
+    if (!has_non_finite(value))
+      FUZZ_CHECK(back == value);
+  }
 
   auto yaml = encode(value, media_type::yaml);
   FUZZ_CHECK(!has_raw_control(yaml));

@@ -1,0 +1,124 @@
+#include "net/json_text.hpp"
+
+#include <boost/json/value.hpp>
+#include <charconv>
+#include <cmath>
+
+namespace herald::net {
+
+namespace {
+
+template <typename T> void append_number(std::string& out, T n) {
+  char buffer[32];
+  auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, n);
+  out.append(buffer, ec == std::errc{} ? end : buffer);
+}
+
+void append_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    default:
+      if (c < 0x20) {
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 0x0f];
+      } else {
+        out += ch; // UTF-8 passes through, as Boost.JSON writes it
+      }
+    }
+  }
+  out += '"';
+}
+
+} // namespace
+
+void append_json_text(std::string& out, const boost::json::value& v) {
+  switch (v.kind()) {
+  case boost::json::kind::null:
+    out += "null";
+    return;
+  case boost::json::kind::bool_:
+    out += v.get_bool() ? "true" : "false";
+    return;
+  case boost::json::kind::int64:
+    append_number(out, v.get_int64());
+    return;
+  case boost::json::kind::uint64:
+    append_number(out, v.get_uint64());
+    return;
+  case boost::json::kind::double_: {
+    if (!std::isfinite(v.get_double())) {
+      out += "null";
+      return;
+    }
+    // The shortest form that reads back as the same double; a whole number keeps a ".0" so
+    // that it reads back as a double, not an integer.
+    auto start = out.size();
+    append_number(out, v.get_double());
+    if (out.find_first_of(".e", start) == std::string::npos)
+      out += ".0";
+    return;
+  }
+  case boost::json::kind::string:
+    append_string(out, v.get_string());
+    return;
+  case boost::json::kind::array: {
+    out += '[';
+    bool first = true;
+    for (const auto& item : v.get_array()) {
+      if (!first)
+        out += ',';
+      first = false;
+      append_json_text(out, item);
+    }
+    out += ']';
+    return;
+  }
+  case boost::json::kind::object: {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, item] : v.get_object()) {
+      if (!first)
+        out += ',';
+      first = false;
+      append_string(out, key);
+      out += ':';
+      append_json_text(out, item);
+    }
+    out += '}';
+    return;
+  }
+  }
+}
+
+std::string json_text(const boost::json::value& value) {
+  std::string out;
+  append_json_text(out, value);
+  return out;
+}
+
+} // namespace herald::net

@@ -1,0 +1,20 @@
+#pragma once
+
+// Compact JSON text for responses. Boost.JSON 1.81 writes doubles in exponent form (42.5 as
+// `4.25E1`) and non-finite ones as `Infinity`/`NaN`, which is not JSON. Task objects carry
+// `Progress` with two decimals, so every answer would show that form: this writer gives the
+// shortest decimal that reads back as the same double (`42.5`, `99.99`, `2.0`, `1e+300`) and
+// `null` for a non-finite number. Everything else is written as Boost.JSON does.
+
+#include <boost/json/fwd.hpp>
+#include <string>
+
+namespace herald::net {
+
+/// `value` as compact JSON text.
+std::string json_text(const boost::json::value& value);
+
+/// Appends `value` as compact JSON text to `out`.
+void append_json_text(std::string& out, const boost::json::value& value);
+
+} // namespace herald::net
