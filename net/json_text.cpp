@@ -1,5 +1,7 @@
 #include "net/json_text.hpp"
 
+#include "net/text.hpp"
+
 #include <boost/json/value.hpp>
 #include <charconv>
 #include <cmath>
@@ -19,36 +21,14 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    default:
-      if (c < 0x20) {
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 0x0f];
-      } else {
-        out += ch; // UTF-8 passes through, as Boost.JSON writes it
-      }
+    if (const char* escape = short_escape(c)) {
+      out += escape;
+    } else if (c < 0x20) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 0x0f];
+    } else {
+      out += ch; // UTF-8 passes through, as Boost.JSON writes it
     }
   }
   out += '"';

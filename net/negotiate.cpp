@@ -467,34 +467,12 @@ void append_yaml_quoted(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto cp = decode(s, i);
     i += cp.length;
-    switch (cp.value) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\b':
-      out += "\\b";
-      break;
-    case '\f':
-      out += "\\f";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (yaml_must_escape(cp.value))
-        append_hex4(out, cp.value);
-      else
-        append_utf8(out, cp.value);
-    }
+    if (const char* escape = short_escape(cp.value))
+      out += escape;
+    else if (yaml_must_escape(cp.value))
+      append_hex4(out, cp.value);
+    else
+      append_utf8(out, cp.value);
   }
   out += '"';
 }

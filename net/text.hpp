@@ -19,4 +19,27 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+/// The two-character escape JSON and YAML double-quoted strings share for `c` (`\"`, `\\`,
+/// `\b`, `\f`, `\n`, `\r`, `\t`), or nullptr when `c` has none.
+constexpr const char* short_escape(char32_t c) noexcept {
+  switch (c) {
+  case '"':
+    return "\\\"";
+  case '\\':
+    return "\\\\";
+  case '\b':
+    return "\\b";
+  case '\f':
+    return "\\f";
+  case '\n':
+    return "\\n";
+  case '\r':
+    return "\\r";
+  case '\t':
+    return "\\t";
+  default:
+    return nullptr;
+  }
+}
+
 } // namespace herald::net

@@ -438,12 +438,7 @@ class load_client {
         ++rejected_;
         note_error("POST " + opt_.route + " answered " + std::to_string(r.status), r.body, false);
       }
-      if (sent_ < opt_.count) {
-        ++sent_;
-        send_post(c);
-      } else {
-        c.state = phase::done;
-      }
+      post_next_or_finish(c);
       return;
     }
 
@@ -498,6 +493,16 @@ class load_client {
       return;
     }
     send_post(c);
+  }
+
+  /// Accept mode: the connection invokes the next task, or is done once all were sent.
+  void post_next_or_finish(connection& c) {
+    if (sent_ < opt_.count) {
+      ++sent_;
+      send_post(c);
+    } else {
+      c.state = phase::done;
+    }
   }
 
   void send_post(connection& c) {
@@ -710,12 +715,7 @@ class load_client {
       // The invocation may or may not have created a task; it is answered either way.
       ++answered_;
       last_answer_ = clock_type::now();
-      if (sent_ < opt_.count) {
-        ++sent_;
-        send_post(c);
-      } else {
-        c.state = phase::done;
-      }
+      post_next_or_finish(c);
       return;
     }
     next_task(c, clock_type::now());
