@@ -203,7 +203,10 @@ void arm_at(registry_actor* self, steady::time_point deadline) {
     return;
   auto due = std::max(deadline - now, steady::duration::zero()) + slack;
   st.next_wakeup = now + due;
-  self->delayed_send(self, due, caf::tick_atom::value);
+  // The wake-up carries its time: the ones it supersedes arrive later, see that they are not
+  // the current one, and do nothing, so superseded timers never multiply.
+  self->delayed_send(self, due, caf::tick_atom::value,
+                     std::int64_t{st.next_wakeup.time_since_epoch().count()});
 }
 
 /// A deadline on the task clock, as a steady time point.
@@ -394,7 +397,9 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         for (auto& [id, e] : st.tasks)
           abort_task(self, e, "Aborted by System");
       },
-      [self](caf::tick_atom) {
+      [self](caf::tick_atom, std::int64_t stamp) {
+        if (stamp != self->state.next_wakeup.time_since_epoch().count())
+          return; // superseded by an earlier wake-up
         self->state.next_wakeup = steady::time_point::max();
         housekeeping(self);
         rearm(self);
