@@ -26,6 +26,9 @@ struct route_spec {
   /// From creation (queued time included); nullopt: the task never expires.
   std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
   bool cancellable = true;
+  /// The request body must be JSON (400 otherwise); when false it reaches the body as a JSON
+  /// string holding the bytes as sent.
+  bool json_body = true;
   /// Blocking bodies (the default) run on a thread of their own; a non-blocking body runs on
   /// an actor worker and must return quickly without sleeping.
   bool blocking = true;

@@ -53,6 +53,7 @@ struct held_task {
   std::shared_ptr<task_control> control;
   bool registered = false; ///< the registry confirmed it: it may start
   bool spawned = false;
+  caf::actor_addr actor; ///< once spawned
 };
 
 struct supervisor_state {
@@ -70,15 +71,34 @@ using supervisor_actor = caf::stateful_actor<supervisor_state>;
 
 /// Starts `id`, which the admission rule has just let run. A task not yet confirmed by the
 /// registry starts when the confirmation arrives.
+void free_slot(supervisor_actor* self, const std::string& id);
+
 void start(supervisor_actor* self, const std::string& id) {
   auto& st = self->state;
   auto it = st.tasks.find(id);
   if (it == st.tasks.end() || !it->second.registered || it->second.spawned)
     return;
-  it->second.spawned = true;
-  auto handle = spawn_task(self, task_launch{id, st.route, it->second.input, it->second.control,
-                                             st.registry, st.census});
-  st.actors.emplace(handle.address(), id);
+  if (it->second.control->cancelled()) {
+    // Aborted before it could start (a timeout of 0, a cancel right after the 202): the
+    // registry has recorded the end; the slot goes on to the next task.
+    st.tasks.erase(it);
+    free_slot(self, id);
+    return;
+  }
+  try {
+    auto handle = spawn_task(self, task_launch{id, st.route, it->second.input, it->second.control,
+                                               st.registry, st.census});
+    it->second.spawned = true;
+    it->second.actor = handle.address();
+    st.actors.emplace(handle.address(), id);
+  } catch (const std::exception& e) {
+    // No thread for it (resource limits): the task fails, the supervisor carries on.
+    herald::log::error("task ", id, " of ", st.route->route_id, " could not start: ", e.what());
+    self->send(st.registry, crashed_atom::value, id,
+               std::string{"The task could not be started: "} + e.what());
+    st.tasks.erase(it);
+    free_slot(self, id);
+  }
 }
 
 /// The slot of running task `id` is free: the next queued task (if any) starts.
@@ -114,13 +134,18 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
       return;
     auto id = std::move(it->second);
     st.actors.erase(it);
+    // Only if the task held under this id is this actor's: after a released slot the task
+    // is already over, and the id may even belong to a newer task by now.
+    auto held = st.tasks.find(id);
+    if (held == st.tasks.end() || held->second.actor != dm.source)
+      return;
     if (dm.reason && dm.reason != caf::exit_reason::normal) {
       auto why = describe(dm.reason);
       herald::log::warn("task ", id, " of ", st.route->route_id, " died: ", why);
       self->send(st.registry, crashed_atom::value, id,
                  "The task's actor terminated unexpectedly: " + why);
     }
-    st.tasks.erase(id);
+    st.tasks.erase(held);
     free_slot(self, id);
   });
 
@@ -128,6 +153,12 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
       [self](submit_atom, task_submission& sub) {
         auto& st = self->state;
         auto id = sub.record.id;
+        // An id this route still holds is a duplicate the registry would refuse too late:
+        // admitting it would mix the two tasks' slots.
+        if (st.tasks.count(id) != 0) {
+          sub.reply(task_reply{task_error::duplicate_id, id, {}});
+          return;
+        }
         auto verdict = st.rule->admit(id);
         if (verdict == admission::verdict::full) {
           task_reply refused{task_error::queue_full, id, {}};
@@ -136,7 +167,10 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
           return;
         }
         auto control = std::make_shared<task_control>();
-        st.tasks.emplace(id, held_task{std::move(sub.input), control});
+        held_task held;
+        held.input = std::move(sub.input);
+        held.control = control;
+        st.tasks.emplace(id, std::move(held));
         if (verdict == admission::verdict::queued)
           sub.record.queue_position = st.rule->queued();
         // The task is registered before it is acknowledged and before it can start.
@@ -152,8 +186,8 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
                     return;
                   }
                   reply(task_reply{std::nullopt, id, std::move(answer)});
-                  // It may have been aborted already (a timeout of 0, a quick cancel): then
-                  // it is no longer held and never starts.
+                  // Aborted already while waiting in the queue: no longer held. (One that
+                  // was to run at once is skipped by start(), which sees the cancel flag.)
                   auto& st = self->state;
                   auto it = st.tasks.find(id);
                   if (it == st.tasks.end())

@@ -67,11 +67,18 @@ caf::behavior task_actor(caf::event_based_actor* self, task_launch l) {
 } // namespace
 
 caf::actor spawn_task(caf::local_actor* parent, task_launch launch) {
-  if (launch.census)
-    launch.census->enter();
-  if (launch.route->blocking)
-    return parent->spawn<caf::monitored + caf::detached>(task_actor, std::move(launch));
-  return parent->spawn<caf::monitored>(task_actor, std::move(launch));
+  auto census = launch.census;
+  if (census)
+    census->enter();
+  try {
+    if (launch.route->blocking)
+      return parent->spawn<caf::monitored + caf::detached>(task_actor, std::move(launch));
+    return parent->spawn<caf::monitored>(task_actor, std::move(launch));
+  } catch (...) {
+    if (census) // the actor never ran, so it never leaves by itself
+      census->leave();
+    throw;
+  }
 }
 
 } // namespace herald::actors

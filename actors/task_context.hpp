@@ -59,7 +59,8 @@ class task_context {
   // -- the request ------------------------------------------------------------------------------
 
   const std::string& id() const noexcept { return id_; }
-  /// The request's JSON body; null when it had none.
+  /// The request's JSON body; null when it had none (a JSON string of its bytes when the
+  /// route takes any body).
   const boost::json::value& body() const noexcept { return input_->body; }
   /// A `{name}` path segment, decoded; empty when the route has none of that name.
   std::string_view param(std::string_view name) const noexcept;

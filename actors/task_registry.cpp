@@ -31,14 +31,15 @@ struct entry {
   std::vector<task_event> events; ///< the last `event_log_limit` custom events
   std::size_t events_dropped = 0;
   /// Where the task sits in `expiries` (while unfinished and with a timeout).
-  std::optional<std::multimap<task_time, std::string>::iterator> expiry;
+  std::optional<std::multimap<std::chrono::steady_clock::time_point, std::string>::iterator> expiry;
 };
 
 struct registry_state {
   registry_settings settings;
   std::unordered_map<std::string, entry> tasks;
-  /// Unfinished tasks by `ExpireTime`.
-  std::multimap<task_time, std::string> expiries;
+  /// Unfinished tasks by `ExpireTime`, on the steady clock (a system clock stepped back must
+  /// not delay timeouts).
+  std::multimap<steady::time_point, std::string> expiries;
   /// Finished tasks by the time they are forgotten.
   std::multimap<task_time, std::string> forget_at;
   /// Tasks whose progress ticks by itself.
@@ -146,7 +147,7 @@ void housekeeping(registry_actor* self) {
   auto& st = self->state;
   auto now = task_clock::now();
   // Timeouts.
-  while (!st.expiries.empty() && st.expiries.begin()->first <= now) {
+  while (!st.expiries.empty() && st.expiries.begin()->first <= steady::now()) {
     auto id = st.expiries.begin()->second;
     auto it = st.tasks.find(id);
     if (it == st.tasks.end()) { // cannot happen: settle() unlinks; keep the schedule sane
@@ -199,7 +200,9 @@ void arm_at(registry_actor* self, steady::time_point deadline) {
   auto now = steady::now();
   // Grouped at a tenth of the tick, so that a burst of deadlines costs one wake-up.
   auto slack = st.settings.tick / 10;
-  if (deadline + slack >= st.next_wakeup && st.next_wakeup > now)
+  // A wake-up already due by then is coming, even if overdue (it may sit in the mailbox
+  // behind this very message): it re-arms for whatever is left.
+  if (deadline + slack >= st.next_wakeup)
     return;
   auto due = std::max(deadline - now, steady::duration::zero()) + slack;
   st.next_wakeup = now + due;
@@ -225,7 +228,7 @@ void rearm(registry_actor* self) {
   if (!st.time_based.empty())
     due = std::min(due, steady::now() + st.settings.tick);
   if (!st.expiries.empty())
-    due = std::min(due, steady_of(st.expiries.begin()->first));
+    due = std::min(due, st.expiries.begin()->first);
   if (!st.forget_at.empty())
     due = std::min(due, steady_of(st.forget_at.begin()->first));
   for (const auto& id : st.waited)
@@ -252,9 +255,11 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         e.control = std::move(reg.control);
         e.supervisor = std::move(reg.supervisor);
         if (e.record.expire != no_expiry()) {
-          e.expiry = st.expiries.emplace(e.record.expire, id);
+          auto left =
+              std::chrono::duration_cast<steady::duration>(e.record.expire - task_clock::now());
+          e.expiry = st.expiries.emplace(steady::now() + left, id);
           if (e.expiry == st.expiries.begin())
-            arm_at(self, steady_of(e.record.expire));
+            arm_at(self, e.expiry.value()->first);
         }
         return {};
       },
@@ -275,9 +280,12 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
           return;
         auto& e = it->second;
-        if (e.events.size() >= self->state.settings.event_log_limit && !e.events.empty()) {
-          e.events.erase(e.events.begin());
-          ++e.events_dropped;
+        auto limit = std::max<std::size_t>(self->state.settings.event_log_limit, 2);
+        if (e.events.size() >= limit) {
+          // Drop the older half at once: amortised O(1) per event, at most `limit` kept.
+          auto drop = e.events.size() / 2;
+          e.events.erase(e.events.begin(), e.events.begin() + static_cast<std::ptrdiff_t>(drop));
+          e.events_dropped += drop;
         }
         e.events.push_back(std::move(ev));
       },

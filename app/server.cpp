@@ -149,6 +149,7 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   spec->max_queued = options.max_queued;
   spec->timeout = options.timeout;
   spec->cancellable = options.cancellable;
+  spec->json_body = options.json_body;
   spec->blocking = options.blocking;
   spec->body = std::move(body);
   auto make_id = options.id_generator ? std::move(options.id_generator)

@@ -35,6 +35,9 @@ struct async_options {
   std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
   /// Whether `DELETE /tasks/{id}` may abort its tasks (423 otherwise).
   bool cancellable = true;
+  /// Whether the request body must be JSON (else 400, and no task). When false, any body is
+  /// accepted and `task_context::body()` is a JSON string holding its bytes.
+  bool json_body = true;
   /// A blocking body runs on a thread of its own and may sleep; a non-blocking one runs on an
   /// actor worker and must return quickly (cheaper for many tiny tasks).
   bool blocking = true;

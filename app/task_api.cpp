@@ -5,6 +5,7 @@
 
 #include <array>
 #include <boost/json/parse.hpp>
+#include <boost/json/string.hpp>
 #include <caf/send.hpp>
 #include <charconv>
 #include <cmath>
@@ -153,7 +154,10 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
   return [spec = std::move(spec), supervisor = std::move(supervisor),
           make_id = std::move(make_id)](const net::request_context& rq, net::responder res) {
     auto input = std::make_shared<actors::task_input>();
-    if (!rq.body().empty()) {
+    if (!spec->json_body) {
+      if (!rq.body().empty())
+        input->body = json::string{rq.body()};
+    } else if (!rq.body().empty()) {
       boost::system::error_code ec;
       input->body = json::parse(rq.body(), ec);
       if (ec) {
