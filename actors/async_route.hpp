@@ -17,21 +17,30 @@ namespace herald::actors {
 /// A task's code: returns the result (any JSON value, `null` for none) or throws to fail.
 using task_body = std::function<boost::json::value(task_context&)>;
 
-struct route_spec {
+/// The limits and behaviour of an async route (SPEC §3); every default is Pode's.
+struct route_options {
+  /// Tasks of this route running at once; the rest wait in a FIFO queue.
+  std::size_t max_concurrent = 2;
+  /// Tasks that may wait; one more is refused with 429 and `Retry-After`.
+  std::size_t max_queued = 1000;
+  /// Counted from creation, queued time included; nullopt for none. A task still unfinished
+  /// at its `ExpireTime` is `Aborted` with `Error: "Timeout"`.
+  std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
+  /// Whether `DELETE /tasks/{id}` may abort its tasks (423 otherwise).
+  bool cancellable = true;
+  /// Whether the request body must be JSON (else 400, and no task). When false, any body is
+  /// accepted and `task_context::body()` is a JSON string holding its bytes.
+  bool json_body = true;
+  /// A blocking body runs on a thread of its own and may sleep; a non-blocking one runs on an
+  /// actor worker and must return quickly (cheaper for many tiny tasks).
+  bool blocking = true;
+};
+
+/// An async route as its supervisor and task actors know it.
+struct route_spec : route_options {
   std::string route_id; ///< `[POST]/process-data`
   std::string method;   ///< `POST`
   std::string path;     ///< `/process-data`
-  std::size_t max_concurrent = 2;
-  std::size_t max_queued = 1000;
-  /// From creation (queued time included); nullopt: the task never expires.
-  std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
-  bool cancellable = true;
-  /// The request body must be JSON (400 otherwise); when false it reaches the body as a JSON
-  /// string holding the bytes as sent.
-  bool json_body = true;
-  /// Blocking bodies (the default) run on a thread of their own; a non-blocking body runs on
-  /// an actor worker and must return quickly without sleeping.
-  bool blocking = true;
   task_body body;
 };
 

@@ -145,12 +145,7 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   spec->method = std::string{net::http::to_string(method)};
   spec->path = std::string{pattern};
   spec->route_id = "[" + spec->method + "]" + spec->path;
-  spec->max_concurrent = options.max_concurrent;
-  spec->max_queued = options.max_queued;
-  spec->timeout = options.timeout;
-  spec->cancellable = options.cancellable;
-  spec->json_body = options.json_body;
-  spec->blocking = options.blocking;
+  static_cast<actors::route_options&>(*spec) = options;
   spec->body = std::move(body);
   auto make_id = options.id_generator ? std::move(options.id_generator)
                                       : std::function<std::string()>{random_task_id};

@@ -24,23 +24,9 @@ namespace herald::app {
 using task_context = actors::task_context;
 using task_body = actors::task_body;
 
-/// The options of an async route (SPEC §3); every default is Pode's.
-struct async_options {
-  /// Tasks of this route running at once; the rest wait in a FIFO queue.
-  std::size_t max_concurrent = 2;
-  /// Tasks that may wait; one more is refused with 429 and `Retry-After`.
-  std::size_t max_queued = 1000;
-  /// Counted from creation, queued time included; nullopt for none. A task still unfinished
-  /// at its `ExpireTime` is `Aborted` with `Error: "Timeout"`.
-  std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
-  /// Whether `DELETE /tasks/{id}` may abort its tasks (423 otherwise).
-  bool cancellable = true;
-  /// Whether the request body must be JSON (else 400, and no task). When false, any body is
-  /// accepted and `task_context::body()` is a JSON string holding its bytes.
-  bool json_body = true;
-  /// A blocking body runs on a thread of its own and may sleep; a non-blocking one runs on an
-  /// actor worker and must return quickly (cheaper for many tiny tasks).
-  bool blocking = true;
+/// The options of an async route (SPEC §3): the limits of `actors::route_options` (every
+/// default is Pode's) and how task ids are made.
+struct async_options : actors::route_options {
   /// Makes each task's id; default `random_task_id` (128 random bits, GUID form). Ids must be
   /// unique: an id in use is answered 409.
   std::function<std::string()> id_generator;

@@ -15,24 +15,6 @@
 #include <string>
 #include <string_view>
 
-namespace {
-
-std::string as_lf(std::string_view data) {
-  std::string out;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    if (data[i] == '\r') {
-      out += '\n';
-      if (i + 1 < data.size() && data[i + 1] == '\n')
-        ++i;
-    } else {
-      out += data[i];
-    }
-  }
-  return out;
-}
-
-} // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
   if (size < 2)
     return 0;
@@ -62,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   const auto& e = reader.events().front();
   FUZZ_CHECK(e.type == (type.empty() ? std::string_view{"message"} : type));
   FUZZ_CHECK(e.last_id == id);
-  FUZZ_CHECK(e.data == as_lf(data));
+  FUZZ_CHECK(e.data == herald::test::sse_client_text(data));
   FUZZ_CHECK(!reader.partial());
   return 0;
 }

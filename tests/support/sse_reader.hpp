@@ -19,6 +19,21 @@ struct sse_message {
   std::string last_id; ///< the last event id as the client holds it after this event
 };
 
+/// `data` as any SSE client reads it back from herald's `data:` lines: CRLF and CR become LF.
+inline std::string sse_client_text(std::string_view data) {
+  std::string out;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (data[i] == '\r') {
+      out += '\n';
+      if (i + 1 < data.size() && data[i + 1] == '\n')
+        ++i;
+    } else {
+      out += data[i];
+    }
+  }
+  return out;
+}
+
 class sse_reader {
  public:
   /// Feeds bytes as they arrive; complete events go to `events()`.

@@ -15,21 +15,6 @@ std::string frame(std::string_view type, std::string_view data, std::string_view
   return frame_sse_event({type, data, id}).value_or("<refused>");
 }
 
-/// `data` with CRLF and CR turned into LF: what any SSE client reads back.
-std::string client_view(std::string_view data) {
-  std::string out;
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    if (data[i] == '\r') {
-      out += '\n';
-      if (i + 1 < data.size() && data[i + 1] == '\n')
-        ++i;
-    } else {
-      out += data[i];
-    }
-  }
-  return out;
-}
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(sse_frame_test)
@@ -119,7 +104,7 @@ BOOST_AUTO_TEST_CASE(a_browser_conforming_reader_reads_back_every_event) {
     BOOST_REQUIRE(reader.events().size() == 1u);
     const auto& e = reader.events().front();
     BOOST_TEST(e.type == (type.empty() ? "message" : type));
-    BOOST_TEST(e.data == client_view(data));
+    BOOST_TEST(e.data == herald::test::sse_client_text(data));
     BOOST_TEST(e.last_id == id);
     BOOST_TEST(!reader.partial());
   }
