@@ -12,7 +12,7 @@ namespace herald::actors {
 /// only `complete()` reaches 100. Fixes Pode's defects (no range check on set, a clamp that
 /// ignores the range's maximum, 100 forced on failure).
 class progress_meter {
-public:
+ public:
   /// Range mode: `ticks = ceil((end - start) / steps)`; each later `tick()` adds
   /// `(max - current) / ticks` of the value at set-up. Starts at 0 when nothing was reported.
   /// Throws std::invalid_argument when `steps <= 0`, `end < start`, `max` is outside (0, 100],
@@ -41,7 +41,7 @@ public:
   /// Whether a time-based run has reached its maximum (its timer can stop).
   bool exhausted() const noexcept;
 
-private:
+ private:
   std::optional<double> value_;
   double increment_ = 0;
   double max_ = 100;

@@ -11,30 +11,6 @@
 
 namespace herald::actors {
 
-// -- task_census --------------------------------------------------------------------------------
-
-void task_census::enter() {
-  std::lock_guard guard{mutex_};
-  ++alive_;
-}
-
-void task_census::leave() {
-  std::lock_guard guard{mutex_};
-  if (alive_ > 0 && --alive_ == 0)
-    empty_.notify_all();
-}
-
-std::size_t task_census::wait_empty(std::chrono::milliseconds timeout) {
-  std::unique_lock guard{mutex_};
-  empty_.wait_for(guard, timeout, [this] { return alive_ == 0; });
-  return alive_;
-}
-
-std::size_t task_census::alive() const {
-  std::lock_guard guard{mutex_};
-  return alive_;
-}
-
 // -- the supervisor -----------------------------------------------------------------------------
 
 namespace {

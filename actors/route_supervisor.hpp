@@ -6,30 +6,13 @@
 // that dies without reporting an outcome makes its task `Failed`.
 
 #include "actors/async_route.hpp"
+#include "actors/task_census.hpp"
 
-#include <atomic>
 #include <caf/fwd.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 
 namespace herald::actors {
-
-/// Counts the task actors alive across the node, so that shutdown can wait for them.
-class task_census {
- public:
-  void enter();
-  void leave();
-  /// Waits until no task actor is alive or `timeout` passes; returns how many are left.
-  std::size_t wait_empty(std::chrono::milliseconds timeout);
-  std::size_t alive() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable empty_;
-  std::size_t alive_ = 0;
-};
 
 struct supervisor_settings {
   /// A running task that was aborted keeps its slot at most this long while its body has not

@@ -1,6 +1,6 @@
 #include "actors/task_actor.hpp"
 
-#include "actors/route_supervisor.hpp"
+#include "actors/task_census.hpp"
 #include "actors/task_control.hpp"
 #include "actors/task_messages.hpp"
 

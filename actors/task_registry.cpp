@@ -41,7 +41,7 @@ struct registry_state {
   /// not delay timeouts).
   std::multimap<steady::time_point, std::string> expiries;
   /// Finished tasks by the time they are forgotten.
-  std::multimap<task_time, std::string> forget_at;
+  std::multimap<steady::time_point, std::string> forget_at;
   /// Tasks whose progress ticks by itself.
   std::unordered_set<std::string> time_based;
   /// Tasks with `?wait=` holds.
@@ -80,7 +80,6 @@ void answer(registry_actor* self, const entry& e, reply_fn reply) {
 }
 
 void arm_at(registry_actor* self, steady::time_point deadline);
-steady::time_point steady_of(task_time t);
 
 /// The task reached a terminal state: it leaves the timeout and progress schedules, its
 /// waiters get their answer, and its forgetting is scheduled.
@@ -102,8 +101,8 @@ void settle(registry_actor* self, entry& e) {
   // Nothing talks to the body or the supervisor about this task any more.
   e.control.reset();
   e.supervisor = nullptr;
-  auto completed = e.record.completed.value_or(task_clock::now());
-  auto forget = st.forget_at.emplace(completed + st.settings.retention, e.record.id);
+  // Counted from now, which is CompletedTime give or take a message's trip.
+  auto forget = st.forget_at.emplace(steady::now() + st.settings.retention, e.record.id);
   bool earliest = forget == st.forget_at.begin();
   // Over the bound, the oldest finished tasks go first (the index is in completion order).
   while (st.forget_at.size() > st.settings.max_retained) {
@@ -114,7 +113,7 @@ void settle(registry_actor* self, entry& e) {
     st.forget_at.erase(oldest);
   }
   if (earliest)
-    arm_at(self, steady_of(completed + st.settings.retention));
+    arm_at(self, forget->first);
 }
 
 /// Ends an unfinished task as `Aborted` with `why`: the body is asked to stop, and the
@@ -145,9 +144,9 @@ void pull_progress(registry_actor* self, entry& e) {
 
 void housekeeping(registry_actor* self) {
   auto& st = self->state;
-  auto now = task_clock::now();
+  auto now = steady::now();
   // Timeouts.
-  while (!st.expiries.empty() && st.expiries.begin()->first <= steady::now()) {
+  while (!st.expiries.empty() && st.expiries.begin()->first <= now) {
     auto id = st.expiries.begin()->second;
     auto it = st.tasks.find(id);
     if (it == st.tasks.end()) { // cannot happen: settle() unlinks; keep the schedule sane
@@ -158,14 +157,13 @@ void housekeeping(registry_actor* self) {
     abort_task(self, it->second, "Timeout");
   }
   // Time-based progress.
-  auto steady_now = steady::now();
   for (auto it = st.time_based.begin(); it != st.time_based.end();) {
     auto t = st.tasks.find(*it);
     if (t == st.tasks.end() || !t->second.control || !t->second.control->time_based()) {
       it = st.time_based.erase(it);
       continue;
     }
-    if (t->second.control->auto_tick(steady_now))
+    if (t->second.control->auto_tick(now))
       t->second.record.progress = t->second.control->take_progress();
     ++it;
   }
@@ -178,7 +176,7 @@ void housekeeping(registry_actor* self) {
     }
     auto& ws = t->second.waiters;
     auto expired = std::stable_partition(ws.begin(), ws.end(),
-                                         [&](const waiter& w) { return w.deadline > steady_now; });
+                                         [&](const waiter& w) { return w.deadline > now; });
     std::vector<waiter> due(std::make_move_iterator(expired), std::make_move_iterator(ws.end()));
     ws.erase(expired, ws.end());
     for (auto& w : due)
@@ -212,30 +210,23 @@ void arm_at(registry_actor* self, steady::time_point deadline) {
                      std::int64_t{st.next_wakeup.time_since_epoch().count()});
 }
 
-/// A deadline on the task clock, as a steady time point.
-steady::time_point steady_of(task_time t) {
-  auto left = t - task_clock::now();
-  // At most a minute ahead: this also bounds the effect of a system clock that jumps.
-  return steady::now() +
-         std::min(std::chrono::duration_cast<steady::duration>(left),
-                  std::chrono::duration_cast<steady::duration>(std::chrono::minutes{1}));
-}
-
 /// After a wake-up: arms the timer for the earliest deadline of all.
 void rearm(registry_actor* self) {
   auto& st = self->state;
-  auto due = steady::now() + std::chrono::minutes{1};
+  // Nothing due: no wake-up at all; whatever adds a deadline arms the timer itself.
+  auto due = steady::time_point::max();
   if (!st.time_based.empty())
-    due = std::min(due, steady::now() + st.settings.tick);
+    due = steady::now() + st.settings.tick;
   if (!st.expiries.empty())
     due = std::min(due, st.expiries.begin()->first);
   if (!st.forget_at.empty())
-    due = std::min(due, steady_of(st.forget_at.begin()->first));
+    due = std::min(due, st.forget_at.begin()->first);
   for (const auto& id : st.waited)
     if (auto it = st.tasks.find(id); it != st.tasks.end())
       for (const auto& w : it->second.waiters)
         due = std::min(due, w.deadline);
-  arm_at(self, due);
+  if (due != steady::time_point::max())
+    arm_at(self, due);
 }
 
 caf::behavior task_registry(registry_actor* self, registry_settings settings) {

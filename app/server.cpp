@@ -130,17 +130,17 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
                             task_body body) {
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
+  auto refuse = [&](std::string_view why) {
+    throw std::invalid_argument("async route " + std::string{pattern} + ": " + std::string{why});
+  };
   if (options.max_concurrent == 0)
-    throw std::invalid_argument("async route " + std::string{pattern} +
-                                ": max_concurrent must be at least 1");
+    refuse("max_concurrent must be at least 1");
   if (options.timeout && options.timeout->count() < 0)
-    throw std::invalid_argument("async route " + std::string{pattern} +
-                                ": timeout must not be negative (nullopt for none)");
+    refuse("timeout must not be negative (nullopt for none)");
   if (options.timeout && *options.timeout > std::chrono::hours{24 * 366 * 100})
-    throw std::invalid_argument("async route " + std::string{pattern} +
-                                ": timeout above 100 years; use nullopt for none");
+    refuse("timeout above 100 years; use nullopt for none");
   if (!body)
-    throw std::invalid_argument("async route " + std::string{pattern} + ": no task body");
+    refuse("no task body");
   auto spec = std::make_shared<actors::route_spec>();
   spec->method = std::string{net::http::to_string(method)};
   spec->path = std::string{pattern};

@@ -117,11 +117,7 @@ actors::reply_fn reply_with(net::responder res, net::media_type media, net::stat
                             std::string root) {
   auto shared = std::make_shared<net::responder>(std::move(res));
   return [shared, media, ok, root = std::move(root)](actors::task_reply r) {
-    if (r.error) {
-      (*shared)(task_response(r, media, ok));
-      return;
-    }
-    (*shared)(encoded(ok, r.body, media, root));
+    (*shared)(task_response(r, media, ok, root));
   };
 }
 
@@ -137,10 +133,10 @@ std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
 
 } // namespace
 
-net::response task_response(const actors::task_reply& reply, net::media_type media,
-                            net::status ok) {
+net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
+                            std::string_view root) {
   if (!reply.error)
-    return encoded(ok, reply.body, media, "Task");
+    return encoded(ok, reply.body, media, root);
   auto e = http_error_of(*reply.error);
   auto res = error_body(e, reply.id, media);
   if (*reply.error == task_error::queue_full)

@@ -26,8 +26,10 @@ std::string random_task_id();
 net::http_error http_error_of(actors::task_error e) noexcept;
 
 /// The response for a reply: on success `ok` with the body in `media`; on error the status of
-/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue).
-net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok);
+/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue). `root` names the
+/// XML root element.
+net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
+                            std::string_view root = "Task");
 
 /// Invoking the async route `spec` served by `supervisor`: 400 for a body that is not JSON,
 /// else 202 with `Location: /tasks/<Id>` and the task object once the task is registered,

@@ -378,12 +378,6 @@ constexpr bool is_control(char32_t cp) noexcept {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-/// A finite number exactly as JSON writes it. Non-finite doubles (a program may build them, and
-/// Boost.JSON reads 1e400 as infinity) have no JSON form: each format spells them itself.
-std::string json_number(const json::value& v) {
-  return json_text(v);
-}
-
 bool is_non_finite(const json::value& v) noexcept {
   return v.is_double() && !std::isfinite(v.get_double());
 }
@@ -513,7 +507,7 @@ class yaml_writer {
       break;
     case json::kind::int64:
     case json::kind::uint64:
-      out_ += json_number(v);
+      out_ += json_text(v);
       break;
     case json::kind::double_: {
       double d = v.get_double();
@@ -522,7 +516,7 @@ class yaml_writer {
       else if (std::isinf(d))
         out_ += d < 0 ? "-.inf" : ".inf";
       else
-        out_ += json_number(v);
+        out_ += json_text(v);
       break;
     }
     case json::kind::string:
@@ -737,7 +731,7 @@ class xml_writer {
       double d = v.get_double();
       out_ += std::isnan(d) ? "NaN" : d < 0 ? "-INF" : "INF";
     } else {
-      out_ += json_number(v);
+      out_ += json_text(v);
     }
   }
 

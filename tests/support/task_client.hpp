@@ -40,12 +40,8 @@ inline api_reply call(std::uint16_t port, std::string_view method, std::string_v
                       std::string_view body = "", std::string_view extra = "",
                       std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
   connection c{port};
-  std::string raw = body.empty() && method != "POST"
-                        ? std::string{method} + " " + std::string{target} +
-                              " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + std::string{extra} + "\r\n"
-                        : request_with_body(method, target, body, extra);
   api_reply r;
-  r.raw = c.exchange(raw, timeout);
+  r.raw = c.exchange(request_with_body(method, target, body, extra), timeout);
   r.status = r.raw.result_int();
   boost::system::error_code ec;
   auto v = boost::json::parse(r.raw.body(), ec);
