@@ -612,6 +612,8 @@ BOOST_AUTO_TEST_CASE(set_progress_is_clamped_and_failure_keeps_the_last_value) {
   for (int i = 0; i < 200 && !r.has("Progress"); ++i)
     r = get_task(run.port(), half);
   BOOST_TEST(r.object().at("Progress").to_number<double>() == 42.5);
+  // Written as a plain decimal, not in exponent form.
+  BOOST_TEST(r.raw.body().find(R"("Progress":42.5)") != std::string::npos, r.raw.body());
   call(run.port(), "DELETE", "/tasks/" + half);
   auto over = start(run.port(), "/set", R"({"value": 250, "ms": 200})");
   BOOST_TEST(await_terminal(run.port(), over).object().at("Progress").to_number<double>() == 100);
