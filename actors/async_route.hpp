@@ -17,6 +17,14 @@ namespace herald::actors {
 /// A task's code: returns the result (any JSON value, `null` for none) or throws to fail.
 using task_body = std::function<boost::json::value(task_context&)>;
 
+/// How an async route's tasks report over Server-Sent Events (SPEC §3, §4.5).
+struct sse_options {
+  /// The group its task events go to; empty: the route's path.
+  std::string group;
+  /// Whether `pode.taskCompleted` carries the task's result.
+  bool send_result = false;
+};
+
 /// The limits and behaviour of an async route (SPEC §3); every default is Pode's.
 struct route_options {
   /// Tasks of this route running at once; the rest wait in a FIFO queue.
@@ -34,6 +42,9 @@ struct route_options {
   /// A blocking body runs on a thread of its own and may sleep; a non-blocking one runs on an
   /// actor worker and must return quickly (cheaper for many tiny tasks).
   bool blocking = true;
+  /// Server-Sent Events for its tasks (the task object's `Sse`, `<path>_events`); nullopt for
+  /// none.
+  std::optional<sse_options> sse = sse_options{};
 };
 
 /// An async route as its supervisor and task actors know it.
@@ -41,6 +52,10 @@ struct route_spec : route_options {
   std::string route_id; ///< `[POST]/process-data`
   std::string method;   ///< `POST`
   std::string path;     ///< `/process-data`
+  /// With SSE: the pattern of its events endpoint (`/process-data_events`) and its group
+  /// (the option's, or the path).
+  std::string events_pattern;
+  std::string sse_group;
   task_body body;
 };
 

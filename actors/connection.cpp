@@ -1,10 +1,12 @@
 #include "actors/connection.hpp"
 
 #include "actors/messages.hpp"
+#include "actors/sse_messages.hpp"
 #include "net/log.hpp"
 #include "net/service.hpp"
 #include "net/session.hpp"
 
+#include <any>
 #include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/all.hpp>
@@ -26,6 +28,10 @@ class observer final : public net::session_observer {
     self_ = nullptr; // the session lets go of the actor
   }
 
+  void on_stream_written(std::uint64_t total) override {
+    caf::anon_send(self_, written_atom::value, total);
+  }
+
  private:
   caf::actor self_;
 };
@@ -34,6 +40,10 @@ class observer final : public net::session_observer {
 struct connection_state {
   std::shared_ptr<net::session> session;
   std::shared_ptr<const net::service> service;
+  /// While the connection carries an event stream: the group feeding it, and the number the
+  /// group knows it by (to acknowledge what was written).
+  caf::actor group;
+  std::uint64_t subscriber = 0;
 };
 
 caf::actor_companion* companion_of(const caf::actor& handle) {
@@ -46,7 +56,7 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
                             std::shared_ptr<const net::service> svc) {
   auto handle = system.spawn<caf::actor_companion>();
   auto* self = companion_of(handle);
-  auto state = std::make_shared<connection_state>(connection_state{session, std::move(svc)});
+  auto state = std::make_shared<connection_state>(connection_state{session, std::move(svc), {}, 0});
   auto unit = std::make_shared<caf::scoped_execution_unit>(&system);
 
   // Every message to this actor is processed on the session's strand, in order. The posted
@@ -64,13 +74,19 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
   // Break the session <-> actor cycle when the actor stops.
   self->on_exit([state] { state->session.reset(); });
 
-  // A deferred route answers through a responder that messages this actor from any thread.
-  net::responder_factory make_responder = [weak_self =
-                                               caf::actor_cast<caf::weak_actor_ptr>(handle)] {
-    return net::responder{[weak_self](net::response res) {
-      if (auto strong = caf::actor_cast<caf::actor>(weak_self))
-        caf::anon_send(strong, std::move(res));
-    }};
+  // A deferred route answers through a responder that messages this actor from any thread;
+  // it can also turn the exchange into a stream, whose later bytes come as messages too.
+  // (The factory holds the actor weakly: its behavior holds the factory.)
+  net::responder_factory make_responder = [weak = caf::actor_cast<caf::weak_actor_ptr>(handle)] {
+    return net::responder{[weak](net::response res) {
+                            if (auto strong = caf::actor_cast<caf::actor>(weak))
+                              caf::anon_send(strong, std::move(res));
+                          },
+                          [weak](net::stream_head head) {
+                            if (auto strong = caf::actor_cast<caf::actor>(weak))
+                              caf::anon_send(strong, std::move(head));
+                          },
+                          std::any{caf::actor_cast<caf::actor>(weak)}};
   };
   self->become(
       [state, make_responder](net::request& req) {
@@ -82,6 +98,32 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
       [state](net::response& res) {
         if (state->session)
           state->session->respond(std::move(res));
+      },
+      [state](net::stream_head& head) {
+        if (state->session)
+          state->session->start_stream(std::move(head));
+      },
+      // Shared by every subscriber of the batch: taken as const, never copied.
+      [state](sse_frames_atom, const net::shared_bytes& bytes) {
+        if (state->session)
+          state->session->push(bytes);
+      },
+      [state](sse_attach_atom, const caf::actor& group, std::uint64_t subscriber) {
+        state->group = group;
+        state->subscriber = subscriber;
+      },
+      [state](written_atom, std::uint64_t total) {
+        if (state->group)
+          caf::anon_send(state->group, sse_ack_atom::value, state->subscriber, total);
+      },
+      [state](sse_end_atom) {
+        if (state->session)
+          state->session->end_stream();
+      },
+      [state, id = session->id()](sse_kick_atom) {
+        herald::log::info("connection ", id, ": its event stream fell too far behind; closed");
+        if (state->session)
+          state->session->close();
       },
       [self, id = session->id()](closed_atom) {
         herald::log::debug("connection ", id, " closed");

@@ -2,6 +2,7 @@
 
 #include "actors/task_control.hpp"
 #include "net/request_context.hpp"
+#include "net/sse_frame.hpp"
 
 #include <stdexcept>
 
@@ -50,6 +51,9 @@ std::optional<double> task_context::progress() const {
 }
 
 void task_context::send_event(boost::json::value data, std::string type) {
+  // The type becomes an `event:` line: CR, LF or NUL would cut it (SPEC §4.5).
+  if (!net::valid_sse_field(type))
+    throw std::invalid_argument("send_event: the event type must not contain CR, LF or NUL");
   out_.event(std::move(type), std::move(data));
 }
 

@@ -174,6 +174,14 @@ std::optional<task_time> parse_time(std::string_view text) noexcept {
   return task_time{task_clock::duration{ns}};
 }
 
+boost::json::value progress_value(double progress) {
+  auto rounded = std::round(progress * 100) / 100;
+  // Whole values go out as integers: `100`, not `1E2`.
+  if (rounded == std::trunc(rounded) && std::abs(rounded) < 1e15)
+    return static_cast<std::int64_t>(rounded);
+  return rounded;
+}
+
 boost::json::object to_json(const task_record& r) {
   boost::json::object o;
   o["Id"] = r.id;
@@ -187,14 +195,8 @@ boost::json::object to_json(const task_record& r) {
     o["StartingTime"] = format_time(*r.starting);
   if (r.completed)
     o["CompletedTime"] = format_time(*r.completed);
-  if (r.progress && std::isfinite(*r.progress)) {
-    auto rounded = std::round(*r.progress * 100) / 100;
-    // Whole values go out as integers: `100`, not `1E2`.
-    if (rounded == std::trunc(rounded) && std::abs(rounded) < 1e15)
-      o["Progress"] = static_cast<std::int64_t>(rounded);
-    else
-      o["Progress"] = rounded;
-  }
+  if (r.progress && std::isfinite(*r.progress))
+    o["Progress"] = progress_value(*r.progress);
   // Result and Error follow the state, so the object never contradicts itself.
   if (r.result && r.state == task_state::completed)
     o["Result"] = *r.result;

@@ -40,9 +40,11 @@ std::optional<task_time> parse_time(std::string_view text) noexcept;
 
 /// `Sse` of a task whose route has SSE.
 struct sse_info {
-  std::string name;
-  std::string group;
-  std::string url;
+  std::string name;  ///< the route's events path, `/process-data_events`
+  std::string group; ///< the SSE group its events go to
+  std::string url;   ///< its own stream, `/process-data_events?Id=<Id>`
+  /// Whether `pode.taskCompleted` carries the result (not part of the task object).
+  bool send_result = false;
 };
 
 /// `CallbackInfo` of a task whose callback was attempted.
@@ -73,6 +75,9 @@ struct task_record {
   std::optional<callback_info> callback;
   std::optional<std::size_t> queue_position; ///< while `NotStarted`
 };
+
+/// A progress value as it is shown: rounded to 2 decimals, whole values as integers.
+boost::json::value progress_value(double progress);
 
 /// The task object with Pode's field names (SPEC §4.2): always `Id`, `AsyncRouteId`, `State`,
 /// `IsCompleted`, `Cancellable`, `CreationTime`, `ExpireTime`; the others only when present.

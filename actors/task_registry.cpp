@@ -1,10 +1,13 @@
 #include "actors/task_registry.hpp"
 
+#include "actors/sse_messages.hpp"
 #include "actors/task_control.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_query.hpp"
+#include "actors/task_stream.hpp"
 #include "net/log.hpp"
 
+#include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
 #include <map>
 #include <unordered_map>
@@ -28,8 +31,14 @@ struct entry {
   std::shared_ptr<task_control> control;
   caf::actor supervisor;
   std::vector<waiter> waiters;
-  std::vector<task_event> events; ///< the last `event_log_limit` custom events
-  std::size_t events_dropped = 0;
+  /// The task's stream: progress, custom events and the terminal event, numbered from 1;
+  /// the last `event_log_limit` of them.
+  std::vector<task_stream_event> log;
+  std::size_t log_bytes = 0;
+  std::size_t log_dropped = 0;
+  std::uint64_t last_seq = 0;
+  /// The progress value last published (published again only when it changes).
+  std::optional<boost::json::value> published_progress;
   /// Where the task sits in `expiries` (while unfinished and with a timeout).
   std::optional<std::multimap<std::chrono::steady_clock::time_point, std::string>::iterator> expiry;
 };
@@ -56,6 +65,50 @@ using registry_actor = caf::stateful_actor<registry_state>;
 
 task_reply error_reply(task_error e, std::string id) {
   return task_reply{e, std::move(id), {}};
+}
+
+/// Roughly what an event of the log costs: its data's text plus a fixed overhead.
+std::size_t event_bytes(const task_stream_event& ev) {
+  constexpr std::size_t overhead = 64;
+  if (ev.kind != task_stream_kind::custom)
+    return overhead;
+  if (const auto* s = ev.data.if_string())
+    return overhead + ev.type.size() + s->size();
+  return overhead + ev.type.size() + boost::json::serialize(ev.data).size();
+}
+
+/// Adds an event to the task's stream: numbered, kept in its log (the oldest half dropped at
+/// once past a bound: amortised O(1); the terminal event is always last, so always kept) and
+/// sent to its SSE group.
+void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string type,
+             boost::json::value data) {
+  auto& st = self->state;
+  task_stream_event ev{++e.last_seq, kind, std::move(type), std::move(data)};
+  auto limit = std::max<std::size_t>(st.settings.event_log_limit, 2);
+  auto size = event_bytes(ev);
+  if (!e.log.empty() && (e.log.size() >= limit || e.log_bytes + size > st.settings.event_log_bytes)) {
+    auto drop = std::max<std::size_t>(e.log.size() / 2, 1);
+    for (std::size_t i = 0; i < drop; ++i)
+      e.log_bytes -= event_bytes(e.log[i]);
+    e.log.erase(e.log.begin(), e.log.begin() + static_cast<std::ptrdiff_t>(drop));
+    e.log_dropped += drop;
+  }
+  e.log_bytes += size;
+  e.log.push_back(ev);
+  if (e.record.sse && st.settings.sse_directory)
+    self->send(st.settings.sse_directory, sse_task_atom::value, e.record.sse->group,
+               task_publication{e.record.id, std::move(ev)});
+}
+
+/// Publishes the task's progress if it changed since last published.
+void publish_progress(registry_actor* self, entry& e) {
+  if (!e.record.progress)
+    return;
+  auto value = progress_value(*e.record.progress);
+  if (e.published_progress == value)
+    return;
+  e.published_progress = value;
+  publish(self, e, task_stream_kind::progress, {}, std::move(value));
 }
 
 /// Answers with the task object; a queued task's `QueuePosition` comes from its supervisor,
@@ -86,6 +139,13 @@ void arm_at(registry_actor* self, steady::time_point deadline);
 void settle(registry_actor* self, entry& e) {
   auto& st = self->state;
   e.record.queue_position.reset();
+  publish_progress(self, e);
+  const bool with_result = e.record.sse && e.record.sse->send_result;
+  std::optional<boost::json::value> result;
+  if (with_result && e.record.state == task_state::completed)
+    result = e.record.result;
+  publish(self, e, task_stream_kind::completed, {},
+          completion_data(e.record.id, to_string(e.record.state), result, e.record.error));
   if (e.expiry) {
     st.expiries.erase(*e.expiry);
     e.expiry.reset();
@@ -137,6 +197,7 @@ void pull_progress(registry_actor* self, entry& e) {
     return;
   auto value = e.control->take_progress();
   e.record.progress = value;
+  publish_progress(self, e);
   if (e.control->time_based() && st.time_based.insert(e.record.id).second &&
       st.time_based.size() == 1)
     arm_at(self, steady::now() + st.settings.tick);
@@ -163,8 +224,10 @@ void housekeeping(registry_actor* self) {
       it = st.time_based.erase(it);
       continue;
     }
-    if (t->second.control->auto_tick(now))
+    if (t->second.control->auto_tick(now)) {
       t->second.record.progress = t->second.control->take_progress();
+      publish_progress(self, t->second);
+    }
     ++it;
   }
   // `?wait=` holds that ran out.
@@ -270,15 +333,23 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto it = self->state.tasks.find(id);
         if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
           return;
-        auto& e = it->second;
-        auto limit = std::max<std::size_t>(self->state.settings.event_log_limit, 2);
-        if (e.events.size() >= limit) {
-          // Drop the older half at once: amortised O(1) per event, at most `limit` kept.
-          auto drop = e.events.size() / 2;
-          e.events.erase(e.events.begin(), e.events.begin() + static_cast<std::ptrdiff_t>(drop));
-          e.events_dropped += drop;
-        }
-        e.events.push_back(std::move(ev));
+        publish(self, it->second, task_stream_kind::custom, std::move(ev.type),
+                std::move(ev.data));
+      },
+      [self](sse_replay_atom, const std::string& id, std::uint64_t after) {
+        task_replay out;
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end())
+          return out;
+        const auto& e = it->second;
+        out.found = true;
+        out.route_id = e.record.route_id;
+        out.finished = is_terminal(e.record.state);
+        out.last_seq = e.last_seq;
+        for (const auto& ev : e.log)
+          if (ev.seq > after)
+            out.events.push_back(ev);
+        return out;
       },
       [self](finished_atom, const std::string& id, task_outcome& out) {
         auto it = self->state.tasks.find(id);
@@ -395,6 +466,8 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         st.shutting_down = true;
         for (auto& [id, e] : st.tasks)
           abort_task(self, e, "Aborted by System");
+        // Answered (when asked) once every terminal event is on its way to its group.
+        return true;
       },
       [self](caf::tick_atom, std::int64_t stamp) {
         if (stamp != self->state.next_wakeup.time_since_epoch().count())

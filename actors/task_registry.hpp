@@ -6,6 +6,7 @@
 // timeouts, drives time-based progress, ends `?wait=` holds and forgets finished tasks after
 // the retention period.
 
+#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 #include <chrono>
 #include <cstddef>
@@ -21,8 +22,13 @@ struct registry_settings {
   /// Period of time-based progress ticks, and the resolution of every other deadline
   /// (timeouts, `?wait=`, retention): the registry wakes only when one of them is due.
   std::chrono::milliseconds tick{100};
-  /// Custom events kept per task (for replay to late subscribers); older ones are dropped.
+  /// Events kept per task (progress, custom events, the terminal event: what a per-task
+  /// stream replays); beyond it the oldest are dropped, never the terminal event.
   std::size_t event_log_limit = 1000;
+  /// Bytes of custom event data kept per task, at most (the same dropping rule).
+  std::size_t event_log_bytes = 1024 * 1024;
+  /// Where task events are published (tasks of routes with SSE); none when null.
+  caf::actor sse_directory;
 };
 
 /// Messages it handles (see task_messages.hpp):
@@ -32,8 +38,10 @@ struct registry_settings {
 /// - from supervisors: `crashed_atom, id, reason` (a task actor died without an outcome);
 /// - from the HTTP side: `caf::get_atom, task_lookup`, `caf::delete_atom, task_cancel`,
 ///   `caf::get_atom, task_search`;
-/// - from the node: `shutdown_atom` (aborts every unfinished task "Aborted by System" and
-///   refuses new ones).
+/// - from SSE groups: `sse_replay_atom, id, after` -> `task_replay` (the task's stream after
+///   sequence number `after`);
+/// - from the node: `shutdown_atom` -> `true` (aborts every unfinished task "Aborted by
+///   System" and refuses new ones).
 caf::actor spawn_task_registry(caf::actor_system& system, registry_settings settings);
 
 } // namespace herald::actors

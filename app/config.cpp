@@ -145,6 +145,47 @@ void apply_tasks(task_settings& t, const json::value& v) {
        });
 }
 
+void apply_sse(sse_config& c, const json::value& v) {
+  walk(v, "sse",
+       {
+           {"retry_ms",
+            [&](auto& x, auto& k) {
+              c.retry = millis(x, k, 0, hour_ms);
+            }},
+           {"heartbeat_ms",
+            [&](auto& x, auto& k) {
+              c.heartbeat = millis(x, k, 100, hour_ms);
+            }},
+           {"max_lag_bytes",
+            [&](auto& x, auto& k) {
+              c.max_lag_bytes =
+                  static_cast<std::uint64_t>(integer(x, k, 1024, std::int64_t{1} << 32));
+            }},
+           {"ring_events",
+            [&](auto& x, auto& k) {
+              c.ring_events = static_cast<std::size_t>(integer(x, k, 0, 10'000'000));
+            }},
+           {"ring_bytes",
+            [&](auto& x, auto& k) {
+              c.ring_bytes = static_cast<std::size_t>(integer(x, k, 0, std::int64_t{1} << 32));
+            }},
+           {"group_idle_ms",
+            [&](auto& x, auto& k) {
+              c.group_idle = millis(x, k, 10, 24 * hour_ms);
+            }},
+           {"publisher_key",
+            [&](auto& x, auto& k) {
+              c.publisher_key = text(x, k);
+              if (!c.publisher_key.empty() && c.publisher_key.size() < 16)
+                fail(k, "must be empty (publishing disabled) or at least 16 characters");
+            }},
+           {"publish_backlog",
+            [&](auto& x, auto& k) {
+              c.publish_backlog = static_cast<std::size_t>(integer(x, k, 1, 10'000'000));
+            }},
+       });
+}
+
 void apply_demo(demo_settings& d, const json::value& v) {
   walk(v, "demo",
        {
@@ -197,6 +238,10 @@ void apply_document(config& c, const json::value& doc) {
            {"limits",
             [&](auto& x, auto&) {
               apply_limits(c.limits, x);
+            }},
+           {"sse",
+            [&](auto& x, auto&) {
+              apply_sse(c.sse, x);
             }},
            {"tasks",
             [&](auto& x, auto&) {

@@ -23,6 +23,28 @@ struct task_settings {
   std::chrono::milliseconds cancel_grace{5'000};
 };
 
+/// Server-Sent Events (SPEC §4.5–§4.6).
+struct sse_config {
+  /// The `retry:` each stream starts with: how long a browser waits before reconnecting.
+  std::chrono::milliseconds retry{3'000};
+  /// A `: ping` comment goes out on a stream that sent nothing for this long.
+  std::chrono::milliseconds heartbeat{15'000};
+  /// Bytes a subscriber may have unwritten (sent to it, not yet written to its socket) before
+  /// it is disconnected as too slow.
+  std::uint64_t max_lag_bytes = 1024 * 1024;
+  /// The replay ring of each group: events and bytes kept at most, for resuming clients.
+  std::size_t ring_events = 1000;
+  std::size_t ring_bytes = 4 * 1024 * 1024;
+  /// A group with no subscribers and no events for this long stops (re-created on demand).
+  std::chrono::milliseconds group_idle{60'000};
+  /// The key that allows `POST /sse/{group}` (`X-API-Key` or `Authorization: Bearer`); empty
+  /// means publishing over HTTP is disabled (403).
+  std::string publisher_key;
+  /// Publications waiting to be handled beyond which publishing is refused for a moment
+  /// (C++ `publish` returns false, HTTP answers 503 with `Retry-After`).
+  std::size_t publish_backlog = 10'000;
+};
+
 /// The demo app of SPEC §6, served by the binary unless disabled; durations configurable so
 /// that tests and demos can run it fast.
 struct demo_settings {
@@ -51,6 +73,7 @@ struct config {
   std::chrono::milliseconds shutdown_grace{10'000};
   net::limits limits;
   task_settings tasks;
+  sse_config sse;
   demo_settings demo;
 };
 

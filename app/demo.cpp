@@ -21,6 +21,7 @@ void add_demo_routes(server& node, const demo_settings& settings) {
 
   async_options process;
   process.max_concurrent = 2;
+  process.sse = actors::sse_options{"DataProcess", false};
   node.async_route(net::verb::post, "/process-data", process,
                    [tick = settings.tick](task_context& ctx) -> boost::json::value {
                      ctx.progress_range(0, 100, 5);
@@ -34,6 +35,7 @@ void add_demo_routes(server& node, const demo_settings& settings) {
 
   async_options report;
   report.max_concurrent = 3;
+  report.sse = actors::sse_options{{}, true};
   node.async_route(net::verb::get, "/generate-report", report,
                    [work = settings.report](task_context& ctx) -> boost::json::value {
                      auto interval = std::max(milliseconds{1}, work / 10);
@@ -45,6 +47,7 @@ void add_demo_routes(server& node, const demo_settings& settings) {
 
   async_options events;
   events.max_concurrent = 3;
+  events.sse = actors::sse_options{"Test events", true};
   node.async_route(
       net::verb::get, "/sse", events,
       [gap = settings.event_gap](task_context& ctx) -> boost::json::value {

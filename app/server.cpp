@@ -2,8 +2,11 @@
 
 #include "actors/connection.hpp"
 #include "actors/route_supervisor.hpp"
+#include "actors/sse_directory.hpp"
+#include "actors/sse_messages.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_registry.hpp"
+#include "app/sse_api.hpp"
 #include "app/task_api.hpp"
 #include "net/listener.hpp"
 #include "net/log.hpp"
@@ -15,10 +18,12 @@
 #include <boost/asio/signal_set.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <sys/resource.h>
 #include <system_error>
@@ -63,9 +68,12 @@ struct server::impl {
   caf::actor_system system;
   // Declared after the system, so released before it waits for its actors.
   caf::actor registry;
+  caf::actor sse_directory;
+  std::shared_ptr<sse_context> sse;
   std::vector<caf::actor> supervisors;
   std::shared_ptr<actors::task_census> census = std::make_shared<actors::task_census>();
   std::size_t abandoned = 0;
+  std::set<std::string> events_patterns;
 
   std::shared_ptr<net::service> service = std::make_shared<net::service>();
   std::shared_ptr<net::listener> listener;
@@ -84,12 +92,33 @@ struct server::impl {
 };
 
 server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
-  log::set_level(impl_->cfg.log_level);
+  auto& s = *impl_;
+  log::set_level(s.cfg.log_level);
+  // The registry publishes task events into groups, and per-task streams replay from the
+  // registry: each needs the other, so the directory learns the registry by message.
+  actors::sse_settings group_settings;
+  group_settings.ring_events = s.cfg.sse.ring_events;
+  group_settings.ring_bytes = s.cfg.sse.ring_bytes;
+  group_settings.max_lag_bytes = s.cfg.sse.max_lag_bytes;
+  group_settings.idle_timeout = s.cfg.sse.group_idle;
+  // Per-task event ids carry the node's start time, so a restarted node's are never taken
+  // for a continuation.
+  group_settings.task_epoch = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  s.sse_directory = actors::spawn_sse_directory(s.system, group_settings);
   actors::registry_settings registry_settings;
-  registry_settings.retention = impl_->cfg.tasks.retention;
-  registry_settings.max_retained = impl_->cfg.tasks.max_retained;
-  impl_->registry = actors::spawn_task_registry(impl_->system, registry_settings);
-  add_task_endpoints(*impl_->service, impl_->registry);
+  registry_settings.retention = s.cfg.tasks.retention;
+  registry_settings.max_retained = s.cfg.tasks.max_retained;
+  registry_settings.sse_directory = s.sse_directory;
+  s.registry = actors::spawn_task_registry(s.system, registry_settings);
+  caf::anon_send(s.sse_directory, caf::put_atom::value, s.registry);
+  s.sse = std::make_shared<sse_context>();
+  s.sse->cfg = s.cfg.sse;
+  s.sse->directory = s.sse_directory;
+  add_task_endpoints(*s.service, s.registry);
+  add_sse_endpoints(*s.service, s.sse);
   impl_->service->on_error([](std::string_view route, std::string_view what) {
     log::error("handler of ", route, " failed: ", what);
   });
@@ -141,11 +170,17 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
     refuse("timeout above 100 years; use nullopt for none");
   if (!body)
     refuse("no task body");
+  if (options.sse && !options.sse->group.empty() && !valid_group_name(options.sse->group))
+    refuse("the SSE group name must be 1 to 256 bytes without CR, LF or NUL");
   auto spec = std::make_shared<actors::route_spec>();
   spec->method = std::string{net::http::to_string(method)};
   spec->path = std::string{pattern};
   spec->route_id = "[" + spec->method + "]" + spec->path;
   static_cast<actors::route_options&>(*spec) = options;
+  if (spec->sse) {
+    spec->events_pattern = events_pattern(pattern);
+    spec->sse_group = spec->sse->group.empty() ? spec->path : spec->sse->group;
+  }
   spec->body = std::move(body);
   auto make_id = options.id_generator ? std::move(options.id_generator)
                                       : std::function<std::string()>{random_task_id};
@@ -156,12 +191,29 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   auto supervisor = actors::spawn_route_supervisor(s.system, spec, s.registry, settings, s.census);
   try {
     s.service->add_deferred(method, pattern, invoke_handler(spec, supervisor, std::move(make_id)));
+    // Several routes on one path (GET and POST /jobs) share one events endpoint.
+    if (spec->sse && !s.events_patterns.contains(spec->events_pattern)) {
+      add_route_events(*s.service, s.sse, *spec);
+      s.events_patterns.insert(spec->events_pattern);
+    }
   } catch (...) {
     caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
     throw;
   }
   s.supervisors.push_back(std::move(supervisor));
   return *this;
+}
+
+server& server::sse_route(std::string_view pattern, std::string group) {
+  if (impl_->started)
+    throw std::logic_error("routes must be declared before the server starts");
+  add_group_stream(*impl_->service, impl_->sse, pattern, std::move(group));
+  return *this;
+}
+
+bool server::publish(std::string group, std::string event, std::string data, std::string key) {
+  return app::publish(*impl_->sse, std::move(group), std::move(event), std::move(data),
+                      std::move(key));
 }
 
 server& server::get(std::string_view p, net::handler h) {
@@ -248,8 +300,16 @@ void server::impl::shutdown() {
   // 3. after the grace period whatever is left is closed; 4. the threads run dry and stop.
   listener->stop_accepting();
   // Unfinished tasks end as "Aborted by System" and their bodies are asked to stop; `?wait=`
-  // holds are answered, so the connections below can finish.
-  caf::anon_send(registry, actors::shutdown_atom::value);
+  // holds are answered, so the connections below can finish. Their terminal events reach
+  // the groups, and the groups' connections, before the streams get their farewell.
+  {
+    caf::scoped_actor waiter{system};
+    auto bound = std::chrono::seconds{2};
+    auto ignore = [](caf::error&) {};
+    waiter->request(registry, bound, actors::shutdown_atom::value).receive([](bool) {}, ignore);
+    waiter->request(sse_directory, bound, actors::sse_drain_atom::value)
+        .receive([](bool) {}, ignore);
+  }
   auto started_at = std::chrono::steady_clock::now();
   auto& sessions = listener->sessions();
   log::info("draining ", sessions.size(), " connection(s), grace ", cfg.shutdown_grace.count(),
@@ -295,8 +355,11 @@ void server::impl::stop_actors() {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   if (registry)
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  if (sse_directory)
+    caf::anon_send_exit(sse_directory, caf::exit_reason::user_shutdown);
   supervisors.clear();
   registry = nullptr;
+  sse_directory = nullptr;
 }
 
 std::size_t server::abandoned_tasks() const {

@@ -44,8 +44,9 @@ struct async_options : actors::route_options {
 ///     node.stop_on_signals();
 ///     node.wait();
 ///
-/// Every node also answers `GET /health`, `GET /ready`, and the task endpoints
-/// `GET /tasks/{id}`, `DELETE /tasks/{id}` and `POST /tasks/query`.
+/// Every node also answers `GET /health`, `GET /ready`, the task endpoints
+/// `GET /tasks/{id}`, `DELETE /tasks/{id}` and `POST /tasks/query`, and the SSE endpoints
+/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`).
 class server {
  public:
   explicit server(config cfg);
@@ -75,6 +76,18 @@ class server {
   /// a malformed pattern or options (`max_concurrent` 0, a negative timeout, no body).
   server& async_route(net::verb method, std::string_view pattern, async_options options,
                       task_body body);
+
+  /// Serves `GET pattern` as the event stream of SSE group `group` (a plain SSE route: any
+  /// code publishes into the group with `publish`). Every group is also streamed at
+  /// `GET /sse/{group}`.
+  server& sse_route(std::string_view pattern, std::string group);
+
+  /// Publishes an event into SSE group `group` (thread-safe, returns at once): every stream
+  /// of the group receives `event: <event>` (none when empty: a `message`) and `data`, with
+  /// the group's next id. With a `key`, a repeat of a key still in the group's replay ring is
+  /// not delivered again. False, publishing nothing, when `sse.publish_backlog` events are
+  /// already waiting (retry later) or the group or event name is invalid.
+  bool publish(std::string group, std::string event, std::string data, std::string key = {});
 
   // -- running --------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 #include "app/task_api.hpp"
 
 #include "actors/task_query.hpp"
+#include "app/sse_api.hpp"
 #include "net/responses.hpp"
 
 #include <array>
@@ -88,7 +89,8 @@ net::response invalid_json(const boost::system::error_code& ec, net::media_type 
   return error_body(e, {}, std::string{net::message_of(e)} + ": " + ec.message(), media);
 }
 
-/// `id` as one path segment: unreserved characters stay, the rest are percent-encoded.
+} // namespace
+
 std::string path_segment(std::string_view id) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
@@ -103,6 +105,8 @@ std::string path_segment(std::string_view id) {
   }
   return out;
 }
+
+namespace {
 
 /// The representation asked for by `Accept`, or the 406 to answer.
 std::optional<net::media_type> accepted(const net::request_context& rq, net::responder& res) {
@@ -176,6 +180,12 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
     record.creation = actors::task_clock::now();
     record.expire = spec->timeout ? record.creation + *spec->timeout : actors::no_expiry();
     record.user = input->user;
+    if (spec->sse) {
+      auto name = events_path(spec->events_pattern, rq.params());
+      auto url = name + "?Id=" + path_segment(record.id);
+      record.sse = actors::sse_info{std::move(name), spec->sse_group, std::move(url),
+                                    spec->sse->send_result};
+    }
 
     auto location = "/tasks/" + path_segment(record.id);
     auto shared = std::make_shared<net::responder>(std::move(res));

@@ -22,6 +22,10 @@ namespace herald::app {
 /// lower-case GUID of version 4 (122 random bits), like Pode's default.
 std::string random_task_id();
 
+/// `text` as one path segment or query value: unreserved characters stay, the rest are
+/// percent-encoded.
+std::string path_segment(std::string_view text);
+
 /// The HTTP error that carries a task error.
 net::http_error http_error_of(actors::task_error e) noexcept;
 

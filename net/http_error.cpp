@@ -40,6 +40,16 @@ status status_of(http_error e) noexcept {
     return status::conflict;
   case http_error::queue_full:
     return status::too_many_requests;
+  case http_error::not_event_stream:
+    return status::not_acceptable;
+  case http_error::invalid_sse_event:
+    return status::bad_request;
+  case http_error::unauthorized:
+    return status::unauthorized;
+  case http_error::publishing_disabled:
+    return status::forbidden;
+  case http_error::publish_backlog:
+    return status::service_unavailable;
   case http_error::internal:
     break;
   }
@@ -86,6 +96,16 @@ std::string_view message_of(http_error e) noexcept {
     return "A task with this id already exists";
   case http_error::queue_full:
     return "Too many tasks queued for this route; retry later";
+  case http_error::not_event_stream:
+    return "This endpoint is an event stream: send Accept: text/event-stream";
+  case http_error::invalid_sse_event:
+    return "Invalid event";
+  case http_error::unauthorized:
+    return "A valid key is required (X-API-Key or Authorization: Bearer)";
+  case http_error::publishing_disabled:
+    return "Publishing over HTTP is disabled on this node (no sse.publisher_key)";
+  case http_error::publish_backlog:
+    return "Too many events waiting to be published; retry later";
   case http_error::internal:
     break;
   }

@@ -255,6 +255,26 @@ int specificity(const media_range& r, const representation& rep) noexcept {
 
 } // namespace
 
+bool accepts_event_stream(std::string_view accept) {
+  // The most specific range naming text/event-stream decides; equally specific ones, the
+  // highest q.
+  constexpr representation event_stream{media_type::json, {"text/event-stream", {}, {}}};
+  int best_level = -1;
+  int best_q = 0;
+  accept_reader reader{accept};
+  while (!reader.done()) {
+    auto r = reader.next();
+    if (!r)
+      continue;
+    int level = specificity(*r, event_stream);
+    if (level > best_level || (level == best_level && level >= 0 && r->q > best_q)) {
+      best_level = level;
+      best_q = r->q;
+    }
+  }
+  return best_level >= 0 && best_q > 0;
+}
+
 std::optional<media_type> negotiate(std::string_view accept) {
   // For each representation: the most specific range naming it, and among equally specific
   // ones the highest q (the earliest on equal q). Aliases (text/yaml, application/x-yaml, ...)

@@ -24,6 +24,10 @@ std::string_view content_type(media_type m) noexcept;
 /// q=0) gives nullopt (the caller answers 406). Malformed parts are skipped, never thrown.
 std::optional<media_type> negotiate(std::string_view accept);
 
+/// Whether an `Accept` header accepts `text/event-stream` (exactly, as `text/*` or as `*/*`,
+/// with q > 0). An absent header does not: an event stream is only for clients that ask.
+bool accepts_event_stream(std::string_view accept);
+
 /// `value` in the chosen representation. YAML: block style, strings quoted when needed so
 /// that they read back as the same string. XML: `<?xml version="1.0" encoding="utf-8"?>`,
 /// objects as elements named by their keys (invalid name characters replaced by `_`),

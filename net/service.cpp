@@ -7,11 +7,18 @@
 
 namespace herald::net {
 
+responder::responder(responder&& other) noexcept
+    : sink_(std::exchange(other.sink_, nullptr)),
+      stream_sink_(std::exchange(other.stream_sink_, nullptr)),
+      connection_(std::move(other.connection_)) {}
+
 responder& responder::operator=(responder&& other) noexcept {
   if (this != &other) {
     if (sink_)
       (*this)(error_response(http_error::internal));
     sink_ = std::exchange(other.sink_, nullptr);
+    stream_sink_ = std::exchange(other.stream_sink_, nullptr);
+    connection_ = std::move(other.connection_);
   }
   return *this;
 }
@@ -22,8 +29,20 @@ responder::~responder() {
 }
 
 void responder::operator()(response res) {
+  stream_sink_ = nullptr;
   if (auto s = std::exchange(sink_, nullptr))
     s(std::move(res));
+}
+
+void responder::open_stream(stream_head head) {
+  if (!sink_)
+    return;
+  if (!stream_sink_) {
+    (*this)(error_response(http_error::internal));
+    return;
+  }
+  sink_ = nullptr;
+  std::exchange(stream_sink_, nullptr)(std::move(head));
 }
 
 service::route_code& service::declare(verb method, std::string_view pattern) {

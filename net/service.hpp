@@ -3,7 +3,9 @@
 #include "net/http.hpp"
 #include "net/request_context.hpp"
 #include "net/router.hpp"
+#include "net/stream.hpp"
 
+#include <any>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -15,15 +17,21 @@ namespace herald::net {
 /// it must not block; a thrown exception becomes a 500 and is logged by `on_error`.
 using handler = std::function<response(const request_context&)>;
 
-/// Answers one request exactly once, from any thread. A responder dropped unanswered answers
-/// 500, so that no request is ever left without a response.
+/// Answers one request exactly once, from any thread: with a response, or by turning the
+/// exchange into a stream (when the connection can carry one). A responder dropped unanswered
+/// answers 500, so that no request is ever left without a response.
 class responder {
  public:
   using sink = std::function<void(response)>;
+  using stream_sink = std::function<void(stream_head)>;
 
   responder() = default;
   explicit responder(sink s) : sink_(std::move(s)) {}
-  responder(responder&& other) noexcept : sink_(std::exchange(other.sink_, nullptr)) {}
+  /// `connection` identifies what carries the answer (herald's connection actor), for code
+  /// that must address it later, such as the SSE group a stream subscribes to.
+  responder(sink s, stream_sink streams, std::any connection)
+      : sink_(std::move(s)), stream_sink_(std::move(streams)), connection_(std::move(connection)) {}
+  responder(responder&& other) noexcept;
   responder& operator=(responder&& other) noexcept;
   responder(const responder&) = delete;
   responder& operator=(const responder&) = delete;
@@ -32,11 +40,23 @@ class responder {
   /// Sends the answer; any later call does nothing.
   void operator()(response res);
 
+  /// Answers with an endless body: what the connection receives afterwards goes on the
+  /// stream. Without stream support it answers 500. Any later call does nothing.
+  void open_stream(stream_head head);
+
   /// Whether the answer is still owed.
   bool pending() const noexcept { return static_cast<bool>(sink_); }
 
+  /// Whether `open_stream` is supported.
+  bool can_stream() const noexcept { return static_cast<bool>(stream_sink_); }
+
+  /// The connection that carries the answer (empty when unknown).
+  const std::any& connection() const noexcept { return connection_; }
+
  private:
   sink sink_;
+  stream_sink stream_sink_;
+  std::any connection_;
 };
 
 /// A route whose answer comes later (from another actor, say): it gets the request and a

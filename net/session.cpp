@@ -26,6 +26,12 @@ constexpr std::chrono::milliseconds linger_time{2'000};
 
 constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
 
+/// One stream write carries at most this much (or this many pieces): large enough that a
+/// backlog leaves in few system calls, small enough that one write cannot hold a stream up
+/// for long.
+constexpr std::size_t stream_write_bytes = 256 * 1024;
+constexpr std::size_t stream_write_pieces = 256;
+
 } // namespace
 
 session::session(tcp::socket socket, const limits& lim)
@@ -67,9 +73,41 @@ void session::respond(response res) {
   });
 }
 
+void session::start_stream(stream_head h) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), h = std::move(h)]() mutable {
+    self->do_start_stream(std::move(h));
+  });
+}
+
+void session::push(shared_bytes bytes) {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), b = std::move(bytes)]() mutable {
+    self->queue_on_stream(std::move(b), true);
+  });
+}
+
+void session::end_stream() {
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    if (!self->streaming_ || self->stream_ending_)
+      return;
+    self->stream_ending_ = true;
+    if (!self->writing_)
+      self->finish_stream();
+  });
+}
+
 void session::drain() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     self->draining_ = true;
+    if (self->streaming_) {
+      if (self->stream_ending_)
+        return;
+      if (self->farewell_ && !self->farewell_->empty())
+        self->queue_on_stream(self->farewell_, false);
+      self->stream_ending_ = true;
+      if (!self->writing_)
+        self->finish_stream();
+      return;
+    }
     // Nothing of a next request has arrived: there is no exchange to finish.
     if (self->phase_ == phase::idle)
       self->do_close();
@@ -226,6 +264,110 @@ void session::answer_error(http_error e) {
   write(asio::buffer(out_), [](session& self) { self.linger(); });
 }
 
+// -- streaming --------------------------------------------------------------------------------
+
+void session::do_start_stream(stream_head h) {
+  if (closed_ || phase_ != phase::handling || writing_ || streaming_)
+    return; // the connection closed meanwhile, or a response is already on its way
+  auto head = std::make_shared<std::string>();
+  serialize_stream_head(h.head, framing_.version, *head);
+  if (framing_.head) {
+    // HEAD: the fields alone, then the end of the connection.
+    out_ = std::move(*head);
+    set_deadline(phase::writing, limits_.write_timeout);
+    write(asio::buffer(out_), [](session& self) { self.linger(); });
+    return;
+  }
+  head->append(h.preface);
+  streaming_ = true;
+  farewell_ = std::make_shared<const std::string>(std::move(h.farewell));
+  heartbeat_ = std::make_shared<const std::string>(std::move(h.heartbeat));
+  heartbeat_interval_ = h.heartbeat_interval;
+  // The request's own buffer is no longer needed; what the peer sends from now on is dropped.
+  buffer_.clear();
+  queue_on_stream(std::move(head), false);
+  read_stream();
+}
+
+void session::queue_on_stream(shared_bytes bytes, bool counted) {
+  if (closed_ || !streaming_ || !bytes || bytes->empty())
+    return;
+  if (stream_ending_ && counted)
+    return; // nothing is added once the stream is closing
+  stream_queue_.push_back(stream_piece{std::move(bytes), counted});
+  if (!writing_)
+    write_stream();
+}
+
+void session::write_stream() {
+  if (stream_queue_.empty()) {
+    if (stream_ending_) {
+      finish_stream();
+      return;
+    }
+    // Idle: the next deadline is the heartbeat.
+    if (heartbeat_interval_.count() > 0)
+      set_deadline(phase::streaming, heartbeat_interval_);
+    return;
+  }
+  stream_in_flight_.clear();
+  stream_buffers_.clear();
+  std::size_t bytes = 0;
+  while (!stream_queue_.empty() && stream_buffers_.size() < stream_write_pieces &&
+         (bytes == 0 || bytes + stream_queue_.front().bytes->size() <= stream_write_bytes)) {
+    auto& piece = stream_queue_.front();
+    bytes += piece.bytes->size();
+    stream_buffers_.push_back(asio::buffer(*piece.bytes));
+    stream_in_flight_.push_back(std::move(piece));
+    stream_queue_.pop_front();
+  }
+  set_deadline(phase::streaming, limits_.write_timeout);
+  writing_ = true;
+  asio::async_write(socket_, stream_buffers_, [self = shared_from_this()](error_code ec, std::size_t) {
+    self->writing_ = false;
+    if (self->closed_)
+      return;
+    if (ec) {
+      self->do_close();
+      return;
+    }
+    std::uint64_t counted = 0;
+    for (const auto& piece : self->stream_in_flight_)
+      if (piece.counted)
+        counted += piece.bytes->size();
+    self->stream_in_flight_.clear();
+    if (counted > 0) {
+      self->stream_written_ += counted;
+      if (self->observer_)
+        self->observer_->on_stream_written(self->stream_written_);
+    }
+    self->write_stream();
+  });
+}
+
+void session::read_stream() {
+  // Only to notice the peer leaving: what it sends is dropped (bounded by the buffer).
+  buffer_.clear();
+  auto space = buffer_.prepare(4 * 1024);
+  socket_.async_read_some(space, [self = shared_from_this()](error_code ec, std::size_t) {
+    if (self->closed_)
+      return;
+    if (ec) {
+      self->do_close();
+      return;
+    }
+    self->read_stream();
+  });
+}
+
+void session::finish_stream() {
+  // Everything is written: half-close, so that the peer sees the end of the body; the read
+  // still in flight sees the peer close in turn (or the linger deadline closes).
+  error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_send, ignored);
+  set_deadline(phase::lingering, linger_time);
+}
+
 // -- closing ----------------------------------------------------------------------------------
 
 void session::linger() {
@@ -254,6 +396,7 @@ void session::do_close() {
     return;
   closed_ = true;
   phase_ = phase::handling;
+  stream_queue_.clear();
   error_code ignored;
   timer_.cancel();
   socket_.close(ignored);
@@ -309,6 +452,13 @@ void session::on_deadline() {
       error_code ignored;
       socket_.cancel(ignored);
     }
+    break;
+  case phase::streaming:
+    if (writing_) {
+      do_close(); // the peer stopped reading
+      break;
+    }
+    queue_on_stream(heartbeat_, false);
     break;
   case phase::idle:
   case phase::writing:

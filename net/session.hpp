@@ -4,6 +4,7 @@
 #include "net/http_error.hpp"
 #include "net/limits.hpp"
 #include "net/request_parser.hpp"
+#include "net/stream.hpp"
 #include "net/wire.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -12,8 +13,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
+#include <vector>
 
 namespace herald::net {
 
@@ -29,6 +32,9 @@ class session_observer {
   /// The connection is gone: the peer left, a limit or timeout hit, or `close` was called.
   /// Called exactly once, and nothing is called after it.
   virtual void on_closed() = 0;
+  /// A write of a stream finished: `total` bytes pushed with `session::push` have now gone to
+  /// the kernel since the stream started. Called once per write, not per push.
+  virtual void on_stream_written(std::uint64_t total) { (void)total; }
 };
 
 /// One HTTP/1.1 connection: the only code that touches its socket. Every member runs on the
@@ -55,7 +61,22 @@ class session : public std::enable_shared_from_this<session> {
   /// `res` is not keep-alive or the node is draining.
   void respond(response res);
 
+  /// Answers the request last reported with an endless body (see stream.hpp): the head, then
+  /// the preface; from then on the session writes what `push` queues, in gather writes, a
+  /// heartbeat when nothing else went out for a while and the farewell when the node drains.
+  /// It reads no more requests: the peer's bytes are read and dropped, so that its leaving is
+  /// noticed. A write that does not finish within `write_timeout` closes the connection. A
+  /// HEAD request gets the head alone, then the connection closes.
+  void start_stream(stream_head h);
+
+  /// Queues `bytes` on the stream (ignored when no stream is open).
+  void push(shared_bytes bytes);
+
+  /// Writes what is queued on the stream, then closes.
+  void end_stream();
+
   /// Finishes the exchange in progress, if any, then closes; closes an idle connection now.
+  /// A stream gets its farewell, then closes.
   void drain();
 
   /// Closes the socket now; in-flight operations are abandoned.
@@ -81,8 +102,9 @@ class session : public std::enable_shared_from_this<session> {
     header,   ///< inside a header block: 408 on timeout
     body,     ///< inside a body: 408 on timeout
     handling, ///< the observer has the request: no deadline
-    writing,  ///< our response is going out: close on timeout
-    lingering ///< after an error answer, draining the peer's bytes before closing
+    writing,   ///< our response is going out: close on timeout
+    streaming, ///< an endless response: close if a write stalls, heartbeat when idle
+    lingering  ///< after an error answer, draining the peer's bytes before closing
   };
 
   using clock = std::chrono::steady_clock;
@@ -97,6 +119,11 @@ class session : public std::enable_shared_from_this<session> {
   template <class Next> void write(boost::asio::const_buffer bytes, Next next);
   void write_continue();
   void answer_error(http_error e);
+  void do_start_stream(stream_head h);
+  void queue_on_stream(shared_bytes bytes, bool counted);
+  void write_stream();
+  void read_stream();
+  void finish_stream();
   void linger();
   void do_close();
   /// True once this session or its whole listener is draining.
@@ -134,6 +161,23 @@ class session : public std::enable_shared_from_this<session> {
   bool draining_ = false;
   bool closed_ = false;
   std::size_t lingered_bytes_ = 0;
+
+  /// A piece of a stream: `counted` pieces were pushed (and are reported as written), the
+  /// others are the session's own (head, heartbeat, farewell).
+  struct stream_piece {
+    shared_bytes bytes;
+    bool counted = false;
+  };
+  std::deque<stream_piece> stream_queue_;
+  /// The pieces of the write in flight (kept alive until it completes) and their buffers.
+  std::vector<stream_piece> stream_in_flight_;
+  std::vector<boost::asio::const_buffer> stream_buffers_;
+  std::uint64_t stream_written_ = 0;
+  shared_bytes farewell_;
+  shared_bytes heartbeat_;
+  std::chrono::milliseconds heartbeat_interval_{0};
+  bool streaming_ = false;
+  bool stream_ending_ = false;
 };
 
 } // namespace herald::net

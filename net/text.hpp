@@ -19,6 +19,15 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept {
          });
 }
 
+/// `s` without leading and trailing spaces and tabs (optional white space, RFC 9110 §5.6.3).
+constexpr std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
 /// The two-character escape JSON and YAML double-quoted strings share for `c` (`\"`, `\\`,
 /// `\b`, `\f`, `\n`, `\r`, `\t`), or nullptr when `c` has none.
 constexpr const char* short_escape(char32_t c) noexcept {

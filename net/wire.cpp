@@ -29,10 +29,10 @@ bool framework_field(http::field f) noexcept {
          f == http::field::connection || f == http::field::transfer_encoding;
 }
 
-} // namespace
-
-void serialize_response(const response& res, const framing& f, std::string& out) {
-  out.append(f.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+/// The status line and the handler's fields, then `Server` and `Date`; the caller ends the
+/// block.
+void append_head_start(const response& res, unsigned version, std::string& out) {
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   append_number(out, res.result_int());
   out.push_back(' ');
   auto reason = res.reason();
@@ -52,6 +52,12 @@ void serialize_response(const response& res, const framing& f, std::string& out)
   }
   out.append("Server: herald\r\nDate: ");
   out.append(http_date_now());
+}
+
+} // namespace
+
+void serialize_response(const response& res, const framing& f, std::string& out) {
+  append_head_start(res, f.version, out);
   // 1xx, 204 and 304 carry no body and no length.
   const auto code = res.result_int();
   const bool bodiless = code < 200 || code == 204 || code == 304;
@@ -66,6 +72,11 @@ void serialize_response(const response& res, const framing& f, std::string& out)
   out.append("\r\n\r\n");
   if (!f.head && !bodiless)
     out.append(res.body());
+}
+
+void serialize_stream_head(const response& res, unsigned version, std::string& out) {
+  append_head_start(res, version, out);
+  out.append("\r\nConnection: close\r\n\r\n");
 }
 
 } // namespace herald::net

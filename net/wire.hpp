@@ -20,4 +20,9 @@ struct framing {
 /// response leaves in one write, and `out` keeps its capacity from one response to the next.
 void serialize_response(const response& res, const framing& f, std::string& out);
 
+/// Appends the head of an endless response (an event stream) to `out`: as above, but with no
+/// `Content-Length` and with `Connection: close`, since the body ends when the connection
+/// does. The handler's body, if any, is not written.
+void serialize_stream_head(const response& res, unsigned version, std::string& out);
+
 } // namespace herald::net

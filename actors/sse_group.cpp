@@ -1,0 +1,418 @@
+#include "actors/sse_group.hpp"
+
+#include "actors/sse_messages.hpp"
+#include "actors/task_stream.hpp"
+#include "net/log.hpp"
+#include "net/sse_frame.hpp"
+
+#include <caf/all.hpp>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+namespace herald::actors {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+struct subscriber {
+  caf::actor handle;
+  std::string task; ///< empty: the whole group
+  std::uint64_t sent = 0;
+  std::uint64_t acked = 0;
+  /// A per-task subscriber waits for the task's log from the registry; the task's live
+  /// events meanwhile are held here, to go out after the replay.
+  bool replaying = false;
+  std::vector<task_stream_event> held;
+};
+
+/// A framed event of the group stream, kept for resuming clients.
+struct ring_entry {
+  std::uint64_t seq;
+  std::string frame;
+  std::string key; ///< the publisher's key, if any
+};
+
+struct group_state {
+  std::string name;
+  std::uint64_t epoch = 0;
+  std::uint64_t seq = 0;
+  sse_settings settings;
+  caf::actor directory;
+
+  std::deque<ring_entry> ring;
+  std::size_t ring_bytes = 0;
+
+  std::unordered_map<std::uint64_t, subscriber> subscribers;
+  std::unordered_map<caf::actor_addr, std::uint64_t> by_actor;
+  /// Per-task subscribers, by task.
+  std::unordered_map<std::string, std::vector<std::uint64_t>> by_task;
+  std::uint64_t next_subscriber = 1;
+  std::size_t group_subscribers = 0;
+
+  /// Frames waiting for the next flush: one batch for the whole group, one per task with
+  /// subscribers; tasks whose stream ends with this flush.
+  std::string group_batch;
+  std::unordered_map<std::string, std::string> task_batches;
+  std::vector<std::string> ending;
+  bool flush_scheduled = false;
+
+  /// Messages received through the directory (it stops an idle group only when it has sent
+  /// nothing since the group said it was idle).
+  std::uint64_t received = 0;
+  steady::time_point last_activity = steady::now();
+  bool idle_check_armed = false;
+
+  std::uint64_t published = 0;
+  std::uint64_t dropped = 0;
+
+};
+
+using group_actor = caf::stateful_actor<group_state>;
+
+std::string group_id(const group_state& st, std::uint64_t seq) {
+  return format_event_id(sse_position{st.epoch, seq});
+}
+
+std::string task_event_id(const group_state& st, std::uint64_t seq) {
+  return format_event_id(sse_position{st.settings.task_epoch, seq});
+}
+
+void arm_idle_check(group_actor* self) {
+  auto& st = self->state;
+  if (st.idle_check_armed || !st.subscribers.empty())
+    return;
+  st.idle_check_armed = true;
+  self->delayed_send(self, st.settings.idle_timeout, sse_idle_atom::value);
+}
+
+void remove_subscriber(group_actor* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto it = st.subscribers.find(id);
+  if (it == st.subscribers.end())
+    return;
+  auto& s = it->second;
+  if (s.task.empty()) {
+    --st.group_subscribers;
+  } else if (auto t = st.by_task.find(s.task); t != st.by_task.end()) {
+    std::erase(t->second, id);
+    if (t->second.empty())
+      st.by_task.erase(t);
+  }
+  self->demonitor(s.handle);
+  st.by_actor.erase(s.handle.address());
+  st.subscribers.erase(it);
+  arm_idle_check(self);
+}
+
+/// Sends a batch to one subscriber, or disconnects it when it is too far behind.
+bool deliver(group_actor* self, subscriber& s, const caf::message& msg, std::size_t bytes) {
+  auto& st = self->state;
+  s.sent += bytes;
+  if (s.sent - s.acked > st.settings.max_lag_bytes) {
+    self->send(s.handle, sse_kick_atom::value);
+    ++st.dropped;
+    return false;
+  }
+  self->send(s.handle, msg);
+  return true;
+}
+
+void flush(group_actor* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  std::vector<std::uint64_t> kicked;
+  if (!st.group_batch.empty()) {
+    auto bytes = std::make_shared<const std::string>(std::move(st.group_batch));
+    st.group_batch = {};
+    // One message for all: every subscriber's mailbox element shares it and the bytes.
+    auto msg = caf::make_message(sse_frames_atom::value, net::shared_bytes{bytes});
+    for (auto& [id, s] : st.subscribers)
+      if (s.task.empty() && !deliver(self, s, msg, bytes->size()))
+        kicked.push_back(id);
+  }
+  for (auto& [task, batch] : st.task_batches) {
+    auto t = st.by_task.find(task);
+    if (t == st.by_task.end() || batch.empty())
+      continue;
+    auto bytes = std::make_shared<const std::string>(std::move(batch));
+    auto msg = caf::make_message(sse_frames_atom::value, net::shared_bytes{bytes});
+    for (auto id : t->second) {
+      auto& s = st.subscribers.at(id);
+      if (!s.replaying && !deliver(self, s, msg, bytes->size()))
+        kicked.push_back(id);
+    }
+  }
+  st.task_batches.clear();
+  for (auto id : kicked) {
+    herald::log::info("sse group ", st.name, ": subscriber ", id,
+                      " fell too far behind and was disconnected");
+    remove_subscriber(self, id);
+  }
+  // Per-task streams whose task finished: their last frames are on their way; end them.
+  for (auto& task : st.ending) {
+    auto t = st.by_task.find(task);
+    if (t == st.by_task.end())
+      continue;
+    std::vector<std::uint64_t> done;
+    for (auto id : t->second)
+      if (!st.subscribers.at(id).replaying)
+        done.push_back(id);
+    for (auto id : done) {
+      self->send(st.subscribers.at(id).handle, sse_end_atom::value);
+      remove_subscriber(self, id);
+    }
+  }
+  st.ending.clear();
+}
+
+/// Frames go out in batches: the first event after a flush schedules the next one behind
+/// the messages already waiting, so a burst leaves as one message per subscriber while a
+/// lone event leaves at once.
+void schedule_flush(group_actor* self) {
+  auto& st = self->state;
+  if (st.flush_scheduled)
+    return;
+  st.flush_scheduled = true;
+  self->send(self, sse_flush_atom::value);
+}
+
+void add_to_ring(group_state& st, std::uint64_t seq, std::string frame, std::string key) {
+  st.ring_bytes += frame.size();
+  st.ring.push_back(ring_entry{seq, std::move(frame), std::move(key)});
+  while (!st.ring.empty() &&
+         (st.ring.size() > st.settings.ring_events || st.ring_bytes > st.settings.ring_bytes)) {
+    st.ring_bytes -= st.ring.front().frame.size();
+    st.ring.pop_front();
+  }
+}
+
+/// The group stream's events a client resuming from `last` missed.
+std::string ring_replay(const group_state& st, const std::optional<sse_position>& last) {
+  std::string out;
+  if (!last)
+    return out; // a new client starts with what comes next
+  // Another epoch (a restarted node, a re-created group): nothing of ours was seen.
+  auto after = last->epoch == st.epoch ? last->seq : 0;
+  for (const auto& e : st.ring)
+    if (e.seq > after)
+      out += e.frame;
+  return out;
+}
+
+void on_task_event(group_actor* self, const std::string& task_id, const task_stream_event& ev) {
+  auto& st = self->state;
+  auto seq = ++st.seq;
+  std::string frame;
+  append_task_event(frame, ev, task_id, stream_form::group, group_id(st, seq));
+  if (st.group_subscribers > 0)
+    st.group_batch += frame;
+  add_to_ring(st, seq, std::move(frame), {});
+  ++st.published;
+  auto t = st.by_task.find(task_id);
+  if (t == st.by_task.end())
+    return;
+  bool live = false;
+  for (auto id : t->second) {
+    auto& s = st.subscribers.at(id);
+    if (s.replaying)
+      s.held.push_back(ev);
+    else
+      live = true;
+  }
+  if (live) {
+    auto& batch = st.task_batches[task_id];
+    append_task_event(batch, ev, task_id, stream_form::task, task_event_id(st, ev.seq));
+    if (ev.kind == task_stream_kind::completed) {
+      append_close_event(batch, task_event_id(st, ev.seq + 1));
+      st.ending.push_back(task_id);
+    }
+  }
+}
+
+std::uint64_t add_subscriber(group_actor* self, const sse_subscription& sub) {
+  auto& st = self->state;
+  auto id = st.next_subscriber++;
+  subscriber s;
+  s.handle = sub.subscriber;
+  s.task = sub.task_id;
+  s.replaying = !sub.task_id.empty();
+  st.subscribers.emplace(id, std::move(s));
+  st.by_actor[sub.subscriber.address()] = id;
+  if (sub.task_id.empty())
+    ++st.group_subscribers;
+  else
+    st.by_task[sub.task_id].push_back(id);
+  self->monitor(sub.subscriber);
+  return id;
+}
+
+/// A per-task subscriber's replay arrived: the client gets what it missed, then what was held
+/// meanwhile (newer than the log), then live events.
+void finish_task_subscription(group_actor* self, std::uint64_t id, const sse_subscription& sub,
+                              const task_replay& log) {
+  auto& st = self->state;
+  auto it = st.subscribers.find(id);
+  if (it == st.subscribers.end())
+    return; // the connection left meanwhile
+  if (!log.found || log.route_id != sub.route_id) {
+    sub.refuse(sse_refusal::not_found);
+    remove_subscriber(self, id);
+    return;
+  }
+  auto after = sub.last && sub.last->epoch == st.settings.task_epoch ? sub.last->seq : 0;
+  if (log.finished && after >= log.last_seq) {
+    sub.refuse(sse_refusal::finished); // it saw the terminal event: 204, stop reconnecting
+    remove_subscriber(self, id);
+    return;
+  }
+  auto& s = it->second;
+  std::string replay;
+  bool finished = false;
+  std::uint64_t last = after;
+  auto emit = [&](const task_stream_event& ev) {
+    if (ev.seq <= last || finished)
+      return;
+    last = ev.seq;
+    append_task_event(replay, ev, sub.task_id, stream_form::task, task_event_id(st, ev.seq));
+    if (ev.kind == task_stream_kind::completed) {
+      append_close_event(replay, task_event_id(st, ev.seq + 1));
+      finished = true;
+    }
+  };
+  // A progress value is a state: only the newest of those replayed is worth sending.
+  std::optional<std::size_t> newest_progress;
+  for (std::size_t i = 0; i < log.events.size(); ++i)
+    if (log.events[i].kind == task_stream_kind::progress)
+      newest_progress = i;
+  for (std::size_t i = 0; i < log.events.size(); ++i)
+    if (log.events[i].kind != task_stream_kind::progress || i == newest_progress)
+      emit(log.events[i]);
+  for (const auto& ev : s.held)
+    emit(ev);
+  s.held.clear();
+  s.replaying = false;
+  sub.accept(sse_acceptance{std::move(replay)});
+  self->send(s.handle, sse_attach_atom::value, caf::actor{self}, id);
+  if (finished) {
+    self->send(s.handle, sse_end_atom::value);
+    remove_subscriber(self, id);
+  }
+}
+
+caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch,
+                        sse_settings settings, caf::actor directory) {
+  auto& st = self->state;
+  st.name = std::move(name);
+  st.epoch = epoch;
+  st.settings = std::move(settings);
+  st.directory = std::move(directory);
+  // A stray message must never take a group and its subscribers down.
+  self->set_default_handler(caf::print_and_drop);
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (auto it = st.by_actor.find(dm.source); it != st.by_actor.end())
+      remove_subscriber(self, it->second);
+  });
+  arm_idle_check(self);
+  return {
+      [self](sse_publish_atom, sse_publication& pub) {
+        auto& st = self->state;
+        ++st.received;
+        st.last_activity = steady::now();
+        if (pub.backlog)
+          pub.backlog->fetch_sub(1, std::memory_order_relaxed);
+        auto answer = [&pub](sse_published p) {
+          if (pub.reply)
+            pub.reply(p);
+        };
+        if (!pub.key.empty())
+          for (const auto& e : st.ring)
+            if (e.key == pub.key)
+              return answer({group_id(st, e.seq), st.group_subscribers, true});
+        auto seq = ++st.seq;
+        auto id = group_id(st, seq);
+        std::string frame;
+        net::append_sse_event(frame, net::sse_event{pub.event, pub.data, id});
+        if (st.group_subscribers > 0) {
+          st.group_batch += frame;
+          schedule_flush(self);
+        }
+        add_to_ring(st, seq, std::move(frame), std::move(pub.key));
+        ++st.published;
+        answer({std::move(id), st.group_subscribers, false});
+      },
+      [self](sse_task_atom, const task_publication& pub) {
+        auto& st = self->state;
+        ++st.received;
+        st.last_activity = steady::now();
+        on_task_event(self, pub.task_id, pub.event);
+        if (!st.group_batch.empty() || !st.task_batches.empty() || !st.ending.empty())
+          schedule_flush(self);
+      },
+      [self](sse_subscribe_atom, sse_subscription& sub) {
+        auto& st = self->state;
+        ++st.received;
+        st.last_activity = steady::now();
+        // What is waiting goes out first, so that the ring below holds nothing that the
+        // next flush would send this subscriber again.
+        flush(self);
+        auto id = add_subscriber(self, sub);
+        if (sub.task_id.empty()) {
+          sub.accept(sse_acceptance{ring_replay(st, sub.last)});
+          self->send(sub.subscriber, sse_attach_atom::value, caf::actor{self}, id);
+          return;
+        }
+        // The subscriber is registered before the log is asked for: an event published after
+        // the registry answers reaches this group after this point, so it is held, not lost.
+        auto after = sub.last && sub.last->epoch == st.settings.task_epoch ? sub.last->seq : 0;
+        auto shared = std::make_shared<sse_subscription>(std::move(sub));
+        self->request(st.settings.registry, caf::infinite, sse_replay_atom::value,
+                      shared->task_id, after)
+            .then(
+                [self, id, shared](task_replay& log) {
+                  flush(self);
+                  finish_task_subscription(self, id, *shared, log);
+                },
+                [self, id, shared](caf::error&) {
+                  shared->refuse(sse_refusal::not_found);
+                  remove_subscriber(self, id);
+                });
+      },
+      [self](sse_ack_atom, std::uint64_t id, std::uint64_t written) {
+        auto& st = self->state;
+        if (auto it = st.subscribers.find(id); it != st.subscribers.end())
+          it->second.acked = std::max(it->second.acked, written);
+      },
+      [self](sse_flush_atom) { flush(self); },
+      // Asked by the directory at shutdown: answered once what was waiting is on its way to
+      // the connections.
+      [self](sse_drain_atom) {
+        flush(self);
+        return true;
+      },
+      [self](sse_idle_atom) {
+        auto& st = self->state;
+        st.idle_check_armed = false;
+        if (!st.subscribers.empty())
+          return;
+        auto quiet = steady::now() - st.last_activity;
+        if (quiet >= st.settings.idle_timeout) {
+          self->send(st.directory, sse_idle_atom::value, st.name, st.received);
+          // Checked again later, in case the directory sent something meanwhile.
+        }
+        arm_idle_check(self);
+      },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_sse_group(caf::local_actor* parent, std::string name, std::uint64_t epoch,
+                           const sse_settings& settings, caf::actor directory) {
+  return parent->spawn<caf::monitored>(sse_group, std::move(name), epoch, settings,
+                                       std::move(directory));
+}
+
+} // namespace herald::actors

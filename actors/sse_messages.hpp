@@ -1,0 +1,141 @@
+#pragma once
+
+// The messages of the SSE machinery (SPEC §4.5–§4.6): the task registry and hub publishers
+// publish into groups through the group directory; connections subscribe and acknowledge what
+// they wrote; groups send them shared frames. Everything stays in the process.
+
+#include "net/stream.hpp"
+
+#include <atomic>
+#include <boost/json/value.hpp>
+#include <caf/actor.hpp>
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace herald::actors {
+
+/// What a task's stream carries.
+enum class task_stream_kind : std::uint8_t {
+  progress,  ///< `pode.progress`: data is the progress number
+  custom,    ///< a custom event of the body: `type` ("" for `message`) and its data
+  completed, ///< `pode.taskCompleted`: data is `{Id, State, Result?, Error?}`
+};
+
+/// One event of a task's stream; the registry numbers them per task from 1 and keeps them
+/// (its log is what a per-task stream replays).
+struct task_stream_event {
+  std::uint64_t seq = 0;
+  task_stream_kind kind = task_stream_kind::custom;
+  std::string type;
+  boost::json::value data;
+};
+
+/// A task event on its way to the task's group.
+struct task_publication {
+  std::string task_id;
+  task_stream_event event;
+};
+
+/// What the registry knows of a task for a per-task stream that starts: its stream so far.
+struct task_replay {
+  bool found = false;
+  std::string route_id;
+  bool finished = false;     ///< the log ends with the terminal event
+  std::uint64_t last_seq = 0; ///< the last event published so far (0: none)
+  std::vector<task_stream_event> events; ///< those after the asked sequence, in order
+};
+
+struct sse_published;
+
+/// An event published into a group as is (hub mode).
+struct sse_publication {
+  std::string event; ///< empty for `message`
+  std::string data;
+  /// A publisher's own id for the event: the same key again, while the first is still in
+  /// the group's replay ring, is acknowledged but not delivered twice.
+  std::string key;
+  /// Publications not yet handled by their group, counted by the publisher (C++ publishing
+  /// stops accepting beyond a bound, so an unpaced publisher cannot grow a mailbox forever).
+  std::shared_ptr<std::atomic<std::int64_t>> backlog;
+  /// Called once the group has taken it (HTTP publishers answer 202 then); may be empty.
+  std::function<void(const sse_published&)> reply;
+};
+
+/// The group's answer to a publication.
+struct sse_published {
+  std::string id;              ///< the event's id, `<epoch>.<seq>`
+  std::size_t subscribers = 0; ///< streams it went to
+  bool duplicate = false;      ///< its key was seen: not delivered again
+};
+
+/// A position in a stream, from `Last-Event-ID`: `<epoch>.<seq>`.
+struct sse_position {
+  std::uint64_t epoch = 0;
+  std::uint64_t seq = 0;
+};
+
+/// Why a subscription was refused.
+enum class sse_refusal {
+  not_found, ///< no such task (or not of this route)
+  finished,  ///< the task is finished and the client has seen its last event
+};
+
+/// The group's acceptance of a subscription: what the stream starts with.
+struct sse_acceptance {
+  std::string replay; ///< framed events the client missed, in order
+};
+
+/// A subscription, from the HTTP side to a group.
+struct sse_subscription {
+  caf::actor subscriber;       ///< the connection actor that carries the stream
+  std::string task_id;         ///< a per-task stream when set; otherwise the whole group
+  std::string route_id;        ///< the route a per-task stream belongs to
+  std::optional<sse_position> last; ///< where the client resumes
+  /// Exactly one of them is called once, from the group, before anything is sent to
+  /// `subscriber`.
+  std::function<void(sse_acceptance)> accept;
+  std::function<void(sse_refusal)> refuse;
+};
+
+// -- atoms (CAF 0.17: at most ten characters) ---------------------------------------------------
+
+using sse_publish_atom = caf::atom_constant<caf::atom("ssepub")>;
+using sse_task_atom = caf::atom_constant<caf::atom("ssetask")>;
+using sse_subscribe_atom = caf::atom_constant<caf::atom("ssesub")>;
+using sse_replay_atom = caf::atom_constant<caf::atom("ssereplay")>;
+/// group -> connection: `(sse_frames_atom, net::shared_bytes)`, one message for every
+/// subscriber of a batch.
+using sse_frames_atom = caf::atom_constant<caf::atom("sseframes")>;
+/// group -> connection: `(sse_attach_atom, group, subscriber id)`, once, after acceptance.
+using sse_attach_atom = caf::atom_constant<caf::atom("sseattach")>;
+/// connection -> group: `(sse_ack_atom, subscriber id, bytes written so far)`.
+using sse_ack_atom = caf::atom_constant<caf::atom("sseack")>;
+/// group -> connection: the stream is complete; end the response.
+using sse_end_atom = caf::atom_constant<caf::atom("sseend")>;
+/// group -> connection: too far behind; close at once.
+using sse_kick_atom = caf::atom_constant<caf::atom("ssekick")>;
+/// A group to itself: send the batch. (Its own atom: CAF 0.17 sends a handler's return value
+/// back to an asynchronous sender too, so the batching message must return nothing.)
+using sse_flush_atom = caf::atom_constant<caf::atom("sseflush")>;
+/// node -> directory -> groups, at shutdown: send what you hold -> `true`.
+using sse_drain_atom = caf::atom_constant<caf::atom("ssedrain")>;
+using sse_idle_atom = caf::atom_constant<caf::atom("sseidle")>;
+/// session -> its connection actor: bytes of the stream written so far.
+using written_atom = caf::atom_constant<caf::atom("written")>;
+
+} // namespace herald::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_stream_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_publication)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_replay)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_publication)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_published)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_subscription)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::shared_bytes)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::stream_head)

@@ -1,0 +1,62 @@
+#pragma once
+
+// The HTTP face of Server-Sent Events (SPEC §4.5–§4.6): the per-task and group streams of
+// async routes (`<path>_events`), group streams by name (`GET /sse/{group}`), plain SSE routes,
+// and hub publishing (`POST /sse/{group}` and `publish` from C++). Turns requests into
+// subscriptions and publications for the group directory; the only place where SSE meets
+// HTTP statuses and headers.
+
+#include "actors/async_route.hpp"
+#include "app/config.hpp"
+#include "net/router.hpp"
+#include "net/service.hpp"
+
+#include <atomic>
+#include <caf/actor.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace herald::app {
+
+/// What the SSE endpoints share.
+struct sse_context {
+  sse_config cfg;
+  caf::actor directory;
+  /// Publications sent to groups and not yet handled by them.
+  std::shared_ptr<std::atomic<std::int64_t>> backlog =
+      std::make_shared<std::atomic<std::int64_t>>(0);
+};
+
+/// The pattern of an async route's events endpoint: `<pattern>_events`, or
+/// `<pattern>/_events` when the last segment is a `{capture}` (a capture is a whole segment).
+std::string events_pattern(std::string_view route_pattern);
+
+/// `events_pattern` with its captures replaced by `params` (percent-encoded): the path a
+/// client requests.
+std::string events_path(std::string_view events_pattern, const net::path_params& params);
+
+/// Whether `name` can be a group: 1–256 bytes, none of them CR, LF or NUL (it is sent in a
+/// header and in `pode.open`).
+bool valid_group_name(std::string_view name) noexcept;
+
+/// `GET <events pattern>` of an async route: `?Id=<task>` for one task's stream, else the
+/// stream of the route's whole group.
+void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
+                      const actors::route_spec& spec);
+
+/// `GET /sse/{group}` (a group's stream) and `POST /sse/{group}` (publishing, with the
+/// publisher key).
+void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx);
+
+/// `GET pattern` streams `group` (a plain SSE route).
+void add_group_stream(net::service& svc, std::shared_ptr<const sse_context> ctx,
+                      std::string_view pattern, std::string group);
+
+/// Publishes into `group` from C++. False, publishing nothing, when the backlog is over its
+/// bound (retry later) or the group or event name is invalid.
+bool publish(const sse_context& ctx, std::string group, std::string event, std::string data,
+             std::string key = {});
+
+} // namespace herald::app
