@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 #include <deque>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 namespace herald::actors {
@@ -16,11 +17,19 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
+/// A subscriber behind by more than half its bound holds publishing back while it keeps
+/// acknowledging; one that acknowledged nothing for this long no longer does, and is
+/// disconnected once past its bound.
+constexpr std::chrono::milliseconds ack_window{500};
+
 struct subscriber {
   caf::actor handle;
   std::string task; ///< empty: the whole group
   std::uint64_t sent = 0;
   std::uint64_t acked = 0;
+  steady::time_point last_ack = steady::now();
+  /// Behind by more than half the bound and still acknowledging: publishing waits for it.
+  bool holding = false;
   /// A per-task subscriber waits for the task's log from the registry; the task's live
   /// events meanwhile are held here, to go out after the replay.
   bool replaying = false;
@@ -64,6 +73,12 @@ struct group_state {
   steady::time_point last_activity = steady::now();
   bool idle_check_armed = false;
 
+  /// Publications and task events waiting while subscribers that keep up slowly catch up
+  /// (hub publications among them are bounded by the publishers' backlog).
+  std::deque<std::variant<sse_publication, task_publication>> waiting;
+  std::size_t holding = 0;
+  bool stall_check_armed = false;
+
   std::uint64_t published = 0;
   std::uint64_t dropped = 0;
 
@@ -93,6 +108,10 @@ void remove_subscriber(group_actor* self, std::uint64_t id) {
   if (it == st.subscribers.end())
     return;
   auto& s = it->second;
+  // The last one holding publishing back is gone: what waits is released by a message, not
+  // from here (this runs in the middle of a flush).
+  if (s.holding && --st.holding == 0 && !st.waiting.empty())
+    self->send(self, sse_stall_atom::value);
   if (s.task.empty()) {
     --st.group_subscribers;
   } else if (auto t = st.by_task.find(s.task); t != st.by_task.end()) {
@@ -116,6 +135,11 @@ bool deliver(group_actor* self, subscriber& s, const caf::message& msg, std::siz
     return false;
   }
   self->send(s.handle, msg);
+  if (!s.holding && s.sent - s.acked > st.settings.max_lag_bytes / 2 &&
+      steady::now() - s.last_ack < ack_window) {
+    s.holding = true;
+    ++st.holding;
+  }
   return true;
 }
 
@@ -301,6 +325,79 @@ void finish_task_subscription(group_actor* self, std::uint64_t id, const sse_sub
   }
 }
 
+/// A hub publication: numbered, framed once, batched, kept in the ring, acknowledged.
+void handle(group_actor* self, sse_publication& pub) {
+  auto& st = self->state;
+  if (pub.backlog)
+    pub.backlog->fetch_sub(1, std::memory_order_relaxed);
+  auto answer = [&pub](sse_published p) {
+    if (pub.reply)
+      pub.reply(p);
+  };
+  if (!pub.key.empty())
+    for (const auto& e : st.ring)
+      if (e.key == pub.key)
+        return answer({group_id(st, e.seq), st.group_subscribers, true});
+  auto seq = ++st.seq;
+  auto id = group_id(st, seq);
+  std::string frame;
+  net::append_sse_event(frame, net::sse_event{pub.event, pub.data, id});
+  if (st.group_subscribers > 0)
+    st.group_batch += frame;
+  add_to_ring(st, seq, std::move(frame), std::move(pub.key));
+  ++st.published;
+  answer({std::move(id), st.group_subscribers, false});
+}
+
+void handle(group_actor* self, task_publication& pub) {
+  on_task_event(self, pub.task_id, pub.event);
+}
+
+/// Whether the batch has grown enough to go out now: a batch must stay well below the
+/// subscribers' bound, or a burst would disconnect healthy ones.
+bool batch_full(const group_state& st) {
+  return st.group_batch.size() >= st.settings.max_lag_bytes / 4;
+}
+
+void schedule_after(group_actor* self) {
+  auto& st = self->state;
+  if (!st.group_batch.empty() || !st.task_batches.empty() || !st.ending.empty())
+    schedule_flush(self);
+  if (st.holding > 0 && !st.stall_check_armed) {
+    st.stall_check_armed = true;
+    self->delayed_send(self, ack_window, sse_stall_atom::value);
+  }
+}
+
+/// Handles a publication or task event now, or queues it while a subscriber that keeps
+/// acknowledging is far behind: publishers wait for slow readers, not for stalled ones.
+template <class Item> void take(group_actor* self, Item&& item) {
+  auto& st = self->state;
+  st.last_activity = steady::now();
+  if (st.holding > 0 || !st.waiting.empty()) {
+    st.waiting.emplace_back(std::forward<Item>(item));
+  } else {
+    handle(self, item);
+    if (batch_full(st))
+      flush(self);
+  }
+  schedule_after(self);
+}
+
+/// Once nobody holds publishing back: handles what waited, in order, batch by batch, until
+/// someone falls behind again.
+void release_waiting(group_actor* self) {
+  auto& st = self->state;
+  while (st.holding == 0 && !st.waiting.empty()) {
+    auto item = std::move(st.waiting.front());
+    st.waiting.pop_front();
+    std::visit([self](auto& x) { handle(self, x); }, item);
+    if (batch_full(st))
+      flush(self);
+  }
+  schedule_after(self);
+}
+
 caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch,
                         sse_settings settings, caf::actor directory) {
   auto& st = self->state;
@@ -318,38 +415,12 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
   arm_idle_check(self);
   return {
       [self](sse_publish_atom, sse_publication& pub) {
-        auto& st = self->state;
-        ++st.received;
-        st.last_activity = steady::now();
-        if (pub.backlog)
-          pub.backlog->fetch_sub(1, std::memory_order_relaxed);
-        auto answer = [&pub](sse_published p) {
-          if (pub.reply)
-            pub.reply(p);
-        };
-        if (!pub.key.empty())
-          for (const auto& e : st.ring)
-            if (e.key == pub.key)
-              return answer({group_id(st, e.seq), st.group_subscribers, true});
-        auto seq = ++st.seq;
-        auto id = group_id(st, seq);
-        std::string frame;
-        net::append_sse_event(frame, net::sse_event{pub.event, pub.data, id});
-        if (st.group_subscribers > 0) {
-          st.group_batch += frame;
-          schedule_flush(self);
-        }
-        add_to_ring(st, seq, std::move(frame), std::move(pub.key));
-        ++st.published;
-        answer({std::move(id), st.group_subscribers, false});
+        ++self->state.received;
+        take(self, std::move(pub));
       },
-      [self](sse_task_atom, const task_publication& pub) {
-        auto& st = self->state;
-        ++st.received;
-        st.last_activity = steady::now();
-        on_task_event(self, pub.task_id, pub.event);
-        if (!st.group_batch.empty() || !st.task_batches.empty() || !st.ending.empty())
-          schedule_flush(self);
+      [self](sse_task_atom, task_publication& pub) {
+        ++self->state.received;
+        take(self, std::move(pub));
       },
       [self](sse_subscribe_atom, sse_subscription& sub) {
         auto& st = self->state;
@@ -382,8 +453,30 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
       },
       [self](sse_ack_atom, std::uint64_t id, std::uint64_t written) {
         auto& st = self->state;
-        if (auto it = st.subscribers.find(id); it != st.subscribers.end())
-          it->second.acked = std::max(it->second.acked, written);
+        auto it = st.subscribers.find(id);
+        if (it == st.subscribers.end())
+          return;
+        auto& s = it->second;
+        s.acked = std::max(s.acked, written);
+        s.last_ack = steady::now();
+        if (s.holding && s.sent - s.acked <= st.settings.max_lag_bytes / 2) {
+          s.holding = false;
+          --st.holding;
+          release_waiting(self);
+        }
+      },
+      [self](sse_stall_atom) {
+        auto& st = self->state;
+        st.stall_check_armed = false;
+        auto now = steady::now();
+        for (auto& [id, s] : st.subscribers)
+          if (s.holding && now - s.last_ack >= ack_window) {
+            // It stopped acknowledging: it no longer holds anyone back (and is dropped once
+            // past its bound).
+            s.holding = false;
+            --st.holding;
+          }
+        release_waiting(self);
       },
       [self](sse_flush_atom) { flush(self); },
       // Asked by the directory at shutdown: answered once what was waiting is on its way to

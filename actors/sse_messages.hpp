@@ -126,6 +126,8 @@ using sse_flush_atom = caf::atom_constant<caf::atom("sseflush")>;
 /// node -> directory -> groups, at shutdown: send what you hold -> `true`.
 using sse_drain_atom = caf::atom_constant<caf::atom("ssedrain")>;
 using sse_idle_atom = caf::atom_constant<caf::atom("sseidle")>;
+/// A group to itself: check which slow subscribers stopped acknowledging.
+using sse_stall_atom = caf::atom_constant<caf::atom("ssestall")>;
 /// session -> its connection actor: bytes of the stream written so far.
 using written_atom = caf::atom_constant<caf::atom("written")>;
 

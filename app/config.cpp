@@ -156,6 +156,10 @@ void apply_sse(sse_config& c, const json::value& v) {
             [&](auto& x, auto& k) {
               c.heartbeat = millis(x, k, 100, hour_ms);
             }},
+           {"stream_lifetime_ms",
+            [&](auto& x, auto& k) {
+              c.stream_lifetime = millis(x, k, 0, 7 * 24 * hour_ms);
+            }},
            {"max_lag_bytes",
             [&](auto& x, auto& k) {
               c.max_lag_bytes =

@@ -29,6 +29,9 @@ struct sse_config {
   std::chrono::milliseconds retry{3'000};
   /// A `: ping` comment goes out on a stream that sent nothing for this long.
   std::chrono::milliseconds heartbeat{15'000};
+  /// A stream is ended after this long (clients reconnect and resume with `Last-Event-ID`),
+  /// so long-lived connections are spread again over the nodes behind a balancer; 0: never.
+  std::chrono::milliseconds stream_lifetime{0};
   /// Bytes a subscriber may have unwritten (sent to it, not yet written to its socket) before
   /// it is disconnected as too slow.
   std::uint64_t max_lag_bytes = 1024 * 1024;

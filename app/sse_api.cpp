@@ -68,6 +68,7 @@ net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
   actors::append_close_event(h.farewell, "");
   h.heartbeat = net::sse_comment("ping");
   h.heartbeat_interval = cfg.heartbeat;
+  h.lifetime = cfg.stream_lifetime;
   return h;
 }
 

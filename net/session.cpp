@@ -283,6 +283,8 @@ void session::do_start_stream(stream_head h) {
   farewell_ = std::make_shared<const std::string>(std::move(h.farewell));
   heartbeat_ = std::make_shared<const std::string>(std::move(h.heartbeat));
   heartbeat_interval_ = h.heartbeat_interval;
+  if (h.lifetime.count() > 0)
+    stream_end_ = clock::now() + h.lifetime;
   // The request's own buffer is no longer needed; what the peer sends from now on is dropped.
   buffer_.clear();
   queue_on_stream(std::move(head), false);
@@ -305,9 +307,14 @@ void session::write_stream() {
       finish_stream();
       return;
     }
-    // Idle: the next deadline is the heartbeat.
+    // Idle: the next deadline is the heartbeat, or the end of the stream's lifetime.
+    auto next = clock::time_point::max();
     if (heartbeat_interval_.count() > 0)
-      set_deadline(phase::streaming, heartbeat_interval_);
+      next = clock::now() + heartbeat_interval_;
+    next = std::min(next, stream_end_);
+    if (next != clock::time_point::max())
+      set_deadline(phase::streaming, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         next - clock::now()));
     return;
   }
   stream_in_flight_.clear();
@@ -456,6 +463,11 @@ void session::on_deadline() {
   case phase::streaming:
     if (writing_) {
       do_close(); // the peer stopped reading
+      break;
+    }
+    if (clock::now() >= stream_end_) {
+      stream_ending_ = true;
+      finish_stream();
       break;
     }
     queue_on_stream(heartbeat_, false);

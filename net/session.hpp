@@ -176,6 +176,8 @@ class session : public std::enable_shared_from_this<session> {
   shared_bytes farewell_;
   shared_bytes heartbeat_;
   std::chrono::milliseconds heartbeat_interval_{0};
+  /// When the stream's lifetime ends (max when it has none).
+  clock::time_point stream_end_ = clock::time_point::max();
   bool streaming_ = false;
   bool stream_ending_ = false;
 };

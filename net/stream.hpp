@@ -26,6 +26,9 @@ struct stream_head {
   /// proxies keep the connection and a vanished peer is noticed.
   std::string heartbeat;
   std::chrono::milliseconds heartbeat_interval{15'000};
+  /// After this long the stream ends (what is queued is written, then the connection
+  /// closes, with no farewell: clients reconnect and resume); zero for never.
+  std::chrono::milliseconds lifetime{0};
 };
 
 /// Stream bytes shared by every connection they go to: built once, never changed.
