@@ -28,22 +28,37 @@ class observer final : public net::session_observer {
     self_ = nullptr; // the session lets go of the actor
   }
 
+  /// Acknowledges each finished write of the stream to its group: a store, and a message
+  /// only when the group waits for this subscriber to catch up.
   void on_stream_written(std::uint64_t total) override {
-    caf::anon_send(self_, written_atom::value, total);
+    if (!ack_)
+      return;
+    ack_->written.store(total, std::memory_order_release);
+    auto wake = ack_->wake_at.load(std::memory_order_acquire);
+    if (wake != 0 && total >= wake && ack_->wake_at.compare_exchange_strong(wake, 0))
+      caf::anon_send(group_, sse_ack_atom::value, subscriber_);
+  }
+
+  /// Called by the actor, on the session's strand like every call above.
+  void attach(caf::actor group, std::uint64_t subscriber, std::shared_ptr<sse_ack_state> ack) {
+    group_ = std::move(group);
+    subscriber_ = subscriber;
+    ack_ = std::move(ack);
   }
 
  private:
   caf::actor self_;
+  caf::actor group_;
+  std::uint64_t subscriber_ = 0;
+  std::shared_ptr<sse_ack_state> ack_;
 };
 
 /// What the actor owns.
 struct connection_state {
   std::shared_ptr<net::session> session;
   std::shared_ptr<const net::service> service;
-  /// While the connection carries an event stream: the group feeding it, and the number the
-  /// group knows it by (to acknowledge what was written).
-  caf::actor group;
-  std::uint64_t subscriber = 0;
+  /// The session's side of the link (it acknowledges a stream's writes to its group).
+  std::shared_ptr<observer> link;
 };
 
 caf::actor_companion* companion_of(const caf::actor& handle) {
@@ -56,7 +71,8 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
                             std::shared_ptr<const net::service> svc) {
   auto handle = system.spawn<caf::actor_companion>();
   auto* self = companion_of(handle);
-  auto state = std::make_shared<connection_state>(connection_state{session, std::move(svc), {}, 0});
+  auto state = std::make_shared<connection_state>(
+      connection_state{session, std::move(svc), std::make_shared<observer>(handle)});
   auto unit = std::make_shared<caf::scoped_execution_unit>(&system);
 
   // Every message to this actor is processed on the session's strand, in order. The posted
@@ -72,7 +88,10 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
         });
       });
   // Break the session <-> actor cycle when the actor stops.
-  self->on_exit([state] { state->session.reset(); });
+  self->on_exit([state] {
+    state->session.reset();
+    state->link.reset();
+  });
 
   // A deferred route answers through a responder that messages this actor from any thread;
   // it can also turn the exchange into a stream, whose later bytes come as messages too.
@@ -108,13 +127,9 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
         if (state->session)
           state->session->push(bytes);
       },
-      [state](sse_attach_atom, const caf::actor& group, std::uint64_t subscriber) {
-        state->group = group;
-        state->subscriber = subscriber;
-      },
-      [state](written_atom, std::uint64_t total) {
-        if (state->group)
-          caf::anon_send(state->group, sse_ack_atom::value, state->subscriber, total);
+      [state](sse_attach_atom, const caf::actor& group, std::uint64_t subscriber,
+              const std::shared_ptr<sse_ack_state>& ack) {
+        state->link->attach(group, subscriber, ack);
       },
       [state](sse_end_atom) {
         if (state->session)
@@ -134,7 +149,7 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
     herald::log::debug("connection ", session->id(), " from ",
                        session->peer().address().to_string(), ":", session->peer().port(),
                        " opened");
-  session->start(std::make_shared<observer>(handle));
+  session->start(state->link);
   return handle;
 }
 

@@ -25,9 +25,12 @@ constexpr std::chrono::milliseconds ack_window{500};
 struct subscriber {
   caf::actor handle;
   std::string task; ///< empty: the whole group
+  /// Bytes of frames sent to it; what its connection wrote is in `ack`.
   std::uint64_t sent = 0;
-  std::uint64_t acked = 0;
-  steady::time_point last_ack = steady::now();
+  std::shared_ptr<sse_ack_state> ack = std::make_shared<sse_ack_state>();
+  /// The last `written` value seen and when it last moved: "still acknowledging".
+  std::uint64_t seen_written = 0;
+  steady::time_point last_progress = steady::now();
   /// Behind by more than half the bound and still acknowledging: publishing waits for it.
   bool holding = false;
   /// A per-task subscriber waits for the task's log from the registry; the task's live
@@ -125,20 +128,44 @@ void remove_subscriber(group_actor* self, std::uint64_t id) {
   arm_idle_check(self);
 }
 
+/// Bytes sent to `s` and not yet written to its socket; notes whether its writes progress.
+std::uint64_t lag_of(subscriber& s, steady::time_point now) {
+  auto written = s.ack->written.load(std::memory_order_acquire);
+  if (written != s.seen_written) {
+    s.seen_written = written;
+    s.last_progress = now;
+  }
+  return s.sent - written;
+}
+
+void stop_holding(group_state& st, subscriber& s) {
+  if (!s.holding)
+    return;
+  s.holding = false;
+  s.ack->wake_at.store(0, std::memory_order_release);
+  --st.holding;
+}
+
 /// Sends a batch to one subscriber, or disconnects it when it is too far behind.
 bool deliver(group_actor* self, subscriber& s, const caf::message& msg, std::size_t bytes) {
   auto& st = self->state;
+  auto now = steady::now();
   s.sent += bytes;
-  if (s.sent - s.acked > st.settings.max_lag_bytes) {
+  auto lag = lag_of(s, now);
+  if (lag > st.settings.max_lag_bytes) {
     self->send(s.handle, sse_kick_atom::value);
     ++st.dropped;
     return false;
   }
   self->send(s.handle, msg);
-  if (!s.holding && s.sent - s.acked > st.settings.max_lag_bytes / 2 &&
-      steady::now() - s.last_ack < ack_window) {
+  const auto half = st.settings.max_lag_bytes / 2;
+  if (!s.holding && lag > half && now - s.last_progress < ack_window) {
     s.holding = true;
     ++st.holding;
+    // The connection sends one message when its writes reach this.
+    s.ack->wake_at.store(s.sent - half, std::memory_order_release);
+    if (s.sent - s.ack->written.load(std::memory_order_acquire) <= half)
+      stop_holding(st, s); // it caught up meanwhile
   }
   return true;
 }
@@ -318,7 +345,7 @@ void finish_task_subscription(group_actor* self, std::uint64_t id, const sse_sub
   s.held.clear();
   s.replaying = false;
   sub.accept(sse_acceptance{std::move(replay)});
-  self->send(s.handle, sse_attach_atom::value, caf::actor{self}, id);
+  self->send(s.handle, sse_attach_atom::value, caf::actor{self}, id, s.ack);
   if (finished) {
     self->send(s.handle, sse_end_atom::value);
     remove_subscriber(self, id);
@@ -432,7 +459,8 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
         auto id = add_subscriber(self, sub);
         if (sub.task_id.empty()) {
           sub.accept(sse_acceptance{ring_replay(st, sub.last)});
-          self->send(sub.subscriber, sse_attach_atom::value, caf::actor{self}, id);
+          self->send(sub.subscriber, sse_attach_atom::value, caf::actor{self}, id,
+                     st.subscribers.at(id).ack);
           return;
         }
         // The subscriber is registered before the log is asked for: an event published after
@@ -451,31 +479,35 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
                   remove_subscriber(self, id);
                 });
       },
-      [self](sse_ack_atom, std::uint64_t id, std::uint64_t written) {
+      [self](sse_ack_atom, std::uint64_t id) {
+        // A subscriber that held publications back has caught up (or nearly).
         auto& st = self->state;
         auto it = st.subscribers.find(id);
-        if (it == st.subscribers.end())
+        if (it == st.subscribers.end() || !it->second.holding)
           return;
         auto& s = it->second;
-        s.acked = std::max(s.acked, written);
-        s.last_ack = steady::now();
-        if (s.holding && s.sent - s.acked <= st.settings.max_lag_bytes / 2) {
-          s.holding = false;
-          --st.holding;
+        const auto half = st.settings.max_lag_bytes / 2;
+        if (lag_of(s, steady::now()) <= half) {
+          stop_holding(st, s);
           release_waiting(self);
+        } else {
+          s.ack->wake_at.store(s.sent - half, std::memory_order_release);
         }
       },
       [self](sse_stall_atom) {
         auto& st = self->state;
         st.stall_check_armed = false;
         auto now = steady::now();
-        for (auto& [id, s] : st.subscribers)
-          if (s.holding && now - s.last_ack >= ack_window) {
-            // It stopped acknowledging: it no longer holds anyone back (and is dropped once
-            // past its bound).
-            s.holding = false;
-            --st.holding;
-          }
+        const auto half = st.settings.max_lag_bytes / 2;
+        for (auto& [id, s] : st.subscribers) {
+          if (!s.holding)
+            continue;
+          auto lag = lag_of(s, now);
+          // Caught up; or it stopped acknowledging: it no longer holds anyone back (and is
+          // dropped once past its bound).
+          if (lag <= half || now - s.last_progress >= ack_window)
+            stop_holding(st, s);
+        }
         release_waiting(self);
       },
       [self](sse_flush_atom) { flush(self); },

@@ -86,6 +86,17 @@ enum class sse_refusal {
   finished,  ///< the task is finished and the client has seen its last event
 };
 
+/// A subscriber's acknowledgements, shared by its connection and its group. Each finished
+/// write is acknowledged by an atomic store rather than a message (a message per write per
+/// subscriber would double the traffic of a fan-out); the group reads it when it sends.
+struct sse_ack_state {
+  /// Bytes of the group's frames written to the socket so far (connection writes, group reads).
+  std::atomic<std::uint64_t> written{0};
+  /// Non-zero while the group waits for `written` to reach it (a far-behind subscriber
+  /// holding publications back): the connection then sends `sse_ack_atom` once.
+  std::atomic<std::uint64_t> wake_at{0};
+};
+
 /// The group's acceptance of a subscription: what the stream starts with.
 struct sse_acceptance {
   std::string replay; ///< framed events the client missed, in order
@@ -112,9 +123,10 @@ using sse_replay_atom = caf::atom_constant<caf::atom("ssereplay")>;
 /// group -> connection: `(sse_frames_atom, net::shared_bytes)`, one message for every
 /// subscriber of a batch.
 using sse_frames_atom = caf::atom_constant<caf::atom("sseframes")>;
-/// group -> connection: `(sse_attach_atom, group, subscriber id)`, once, after acceptance.
+/// group -> connection: `(sse_attach_atom, group, subscriber id, shared_ptr<sse_ack_state>)`,
+/// once, after acceptance.
 using sse_attach_atom = caf::atom_constant<caf::atom("sseattach")>;
-/// connection -> group: `(sse_ack_atom, subscriber id, bytes written so far)`.
+/// connection -> group: `(sse_ack_atom, subscriber id)`: `written` reached `wake_at`.
 using sse_ack_atom = caf::atom_constant<caf::atom("sseack")>;
 /// group -> connection: the stream is complete; end the response.
 using sse_end_atom = caf::atom_constant<caf::atom("sseend")>;
@@ -128,8 +140,6 @@ using sse_drain_atom = caf::atom_constant<caf::atom("ssedrain")>;
 using sse_idle_atom = caf::atom_constant<caf::atom("sseidle")>;
 /// A group to itself: check which slow subscribers stopped acknowledging.
 using sse_stall_atom = caf::atom_constant<caf::atom("ssestall")>;
-/// session -> its connection actor: bytes of the stream written so far.
-using written_atom = caf::atom_constant<caf::atom("written")>;
 
 } // namespace herald::actors
 
@@ -140,4 +150,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_publication)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_published)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_subscription)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::shared_bytes)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<herald::actors::sse_ack_state>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::stream_head)

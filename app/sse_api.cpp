@@ -65,8 +65,14 @@ net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
   h.preface += replay;
   // At shutdown: browsers following Pode's client pattern close on `pode.close`. It carries
   // no id, so a client that reconnects anyway resumes from the last real event.
-  actors::append_close_event(h.farewell, "");
-  h.heartbeat = net::sse_comment("ping");
+  static const net::shared_bytes farewell = [] {
+    std::string close;
+    actors::append_close_event(close, "");
+    return std::make_shared<const std::string>(std::move(close));
+  }();
+  static const net::shared_bytes ping = std::make_shared<const std::string>(net::sse_comment("ping"));
+  h.farewell = farewell;
+  h.heartbeat = ping;
   h.heartbeat_interval = cfg.heartbeat;
   h.lifetime = cfg.stream_lifetime;
   return h;

@@ -280,13 +280,16 @@ void session::do_start_stream(stream_head h) {
   }
   head->append(h.preface);
   streaming_ = true;
-  farewell_ = std::make_shared<const std::string>(std::move(h.farewell));
-  heartbeat_ = std::make_shared<const std::string>(std::move(h.heartbeat));
+  farewell_ = std::move(h.farewell);
+  heartbeat_ = std::move(h.heartbeat);
   heartbeat_interval_ = h.heartbeat_interval;
   if (h.lifetime.count() > 0)
     stream_end_ = clock::now() + h.lifetime;
-  // The request's own buffer is no longer needed; what the peer sends from now on is dropped.
-  buffer_.clear();
+  // The request buffers are no longer needed (what the peer sends from now on is dropped):
+  // an idle stream should cost as little memory as possible, there may be tens of thousands.
+  buffer_ = boost::beast::flat_buffer{};
+  std::string{}.swap(out_);
+  reader_.reset();
   queue_on_stream(std::move(head), false);
   read_stream();
 }
@@ -320,14 +323,15 @@ void session::write_stream() {
   stream_in_flight_.clear();
   stream_buffers_.clear();
   std::size_t bytes = 0;
-  while (!stream_queue_.empty() && stream_buffers_.size() < stream_write_pieces &&
-         (bytes == 0 || bytes + stream_queue_.front().bytes->size() <= stream_write_bytes)) {
-    auto& piece = stream_queue_.front();
+  std::size_t taken = 0;
+  while (taken < stream_queue_.size() && taken < stream_write_pieces &&
+         (bytes == 0 || bytes + stream_queue_[taken].bytes->size() <= stream_write_bytes)) {
+    auto& piece = stream_queue_[taken++];
     bytes += piece.bytes->size();
     stream_buffers_.push_back(asio::buffer(*piece.bytes));
     stream_in_flight_.push_back(std::move(piece));
-    stream_queue_.pop_front();
   }
+  stream_queue_.erase(stream_queue_.begin(), stream_queue_.begin() + static_cast<std::ptrdiff_t>(taken));
   set_deadline(phase::streaming, limits_.write_timeout);
   writing_ = true;
   asio::async_write(socket_, stream_buffers_, [self = shared_from_this()](error_code ec, std::size_t) {
@@ -343,6 +347,12 @@ void session::write_stream() {
       if (piece.counted)
         counted += piece.bytes->size();
     self->stream_in_flight_.clear();
+    // After a burst, give back what an idle stream does not need.
+    if (self->stream_buffers_.capacity() > 16 && self->stream_queue_.empty()) {
+      std::vector<stream_piece>{}.swap(self->stream_in_flight_);
+      std::vector<boost::asio::const_buffer>{}.swap(self->stream_buffers_);
+      std::vector<stream_piece>{}.swap(self->stream_queue_);
+    }
     if (counted > 0) {
       self->stream_written_ += counted;
       if (self->observer_)
@@ -353,10 +363,9 @@ void session::write_stream() {
 }
 
 void session::read_stream() {
-  // Only to notice the peer leaving: what it sends is dropped (bounded by the buffer).
-  buffer_.clear();
-  auto space = buffer_.prepare(4 * 1024);
-  socket_.async_read_some(space, [self = shared_from_this()](error_code ec, std::size_t) {
+  // Only to notice the peer leaving: what it sends is dropped, read into a few bytes of the
+  // session itself.
+  socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec, std::size_t) {
     if (self->closed_)
       return;
     if (ec) {

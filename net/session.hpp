@@ -11,9 +11,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -168,7 +168,9 @@ class session : public std::enable_shared_from_this<session> {
     shared_bytes bytes;
     bool counted = false;
   };
-  std::deque<stream_piece> stream_queue_;
+  /// (A vector, not a deque: libstdc++'s deque allocates half a KiB even when empty, and
+  /// every session has one of these.)
+  std::vector<stream_piece> stream_queue_;
   /// The pieces of the write in flight (kept alive until it completes) and their buffers.
   std::vector<stream_piece> stream_in_flight_;
   std::vector<boost::asio::const_buffer> stream_buffers_;
@@ -180,6 +182,8 @@ class session : public std::enable_shared_from_this<session> {
   clock::time_point stream_end_ = clock::time_point::max();
   bool streaming_ = false;
   bool stream_ending_ = false;
+  /// Where a stream's peer's bytes are read to be dropped.
+  std::array<char, 64> discard_{};
 };
 
 } // namespace herald::net
