@@ -96,7 +96,8 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
   // A deferred route answers through a responder that messages this actor from any thread;
   // it can also turn the exchange into a stream, whose later bytes come as messages too.
   // (The factory holds the actor weakly: its behavior holds the factory.)
-  net::responder_factory make_responder = [weak = caf::actor_cast<caf::weak_actor_ptr>(handle)] {
+  net::responder_factory make_responder = [weak = caf::actor_cast<caf::weak_actor_ptr>(handle),
+                                           weak_session = std::weak_ptr<net::session>{session}] {
     return net::responder{[weak](net::response res) {
                             if (auto strong = caf::actor_cast<caf::actor>(weak))
                               caf::anon_send(strong, std::move(res));
@@ -105,7 +106,7 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
                             if (auto strong = caf::actor_cast<caf::actor>(weak))
                               caf::anon_send(strong, std::move(head));
                           },
-                          std::any{caf::actor_cast<caf::actor>(weak)}};
+                          std::any{connection_ref{caf::actor_cast<caf::actor>(weak), weak_session}}};
   };
   self->become(
       [state, make_responder](net::request& req) {
@@ -122,23 +123,9 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
         if (state->session)
           state->session->start_stream(std::move(head));
       },
-      // Shared by every subscriber of the batch: taken as const, never copied.
-      [state](sse_frames_atom, const net::shared_bytes& bytes) {
-        if (state->session)
-          state->session->push(bytes);
-      },
       [state](sse_attach_atom, const caf::actor& group, std::uint64_t subscriber,
               const std::shared_ptr<sse_ack_state>& ack) {
         state->link->attach(group, subscriber, ack);
-      },
-      [state](sse_end_atom) {
-        if (state->session)
-          state->session->end_stream();
-      },
-      [state, id = session->id()](sse_kick_atom) {
-        herald::log::info("connection ", id, ": its event stream fell too far behind; closed");
-        if (state->session)
-          state->session->close();
       },
       [self, id = session->id()](closed_atom) {
         herald::log::debug("connection ", id, " closed");

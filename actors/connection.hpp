@@ -11,6 +11,13 @@ class session;
 
 namespace herald::actors {
 
+/// What carries the answer to a request (in `net::responder::connection()`): the connection
+/// actor, and its session, to which an event stream's bytes go directly.
+struct connection_ref {
+  caf::actor actor;
+  std::weak_ptr<net::session> session;
+};
+
 /// Spawns the actor that serves one HTTP connection and starts its session.
 ///
 /// The actor receives each complete request from the session as a message, routes it through

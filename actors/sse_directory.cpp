@@ -77,6 +77,10 @@ caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
       [self](sse_subscribe_atom a, const std::string& group, sse_subscription& sub) {
         self->send(group_for(self, group), a, std::move(sub));
       },
+      [self](sse_replay_atom a, const std::string& group, std::uint64_t subscriber,
+             task_replay& log) {
+        self->send(group_for(self, group), a, subscriber, std::move(log));
+      },
       [self](sse_drain_atom) -> caf::result<bool> {
         // At shutdown: every group sends what it holds to its connections before the node
         // ends the streams.

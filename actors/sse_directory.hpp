@@ -14,6 +14,9 @@ namespace herald::actors {
 /// - `sse_publish_atom, group, sse_publication`;
 /// - `sse_task_atom, group, task_publication`;
 /// - `sse_subscribe_atom, group, sse_subscription`;
+/// - `sse_replay_atom, group, subscriber id, task_replay` from the registry (a task's log for
+///   a per-task stream, on the same path as the task's events, so that it is ordered with
+///   them);
 /// - `sse_idle_atom, group, received` from an idle group;
 /// - `sse_drain_atom` -> `true` once every group has sent what it holds (at shutdown);
 /// - `caf::put_atom, registry`: the task registry, sent once before anything else (the

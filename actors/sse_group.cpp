@@ -2,9 +2,12 @@
 
 #include "actors/sse_messages.hpp"
 #include "actors/task_stream.hpp"
+#include "net/fanout.hpp"
 #include "net/log.hpp"
+#include "net/session.hpp"
 #include "net/sse_frame.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <deque>
 #include <unordered_map>
@@ -23,7 +26,8 @@ using steady = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds ack_window{500};
 
 struct subscriber {
-  caf::actor handle;
+  caf::actor handle;                     ///< the connection actor (monitored)
+  std::weak_ptr<net::session> session;   ///< where its stream's bytes go
   std::string task; ///< empty: the whole group
   /// Bytes of frames sent to it; what its connection wrote is in `ack`.
   std::uint64_t sent = 0;
@@ -61,6 +65,8 @@ struct group_state {
   /// Per-task subscribers, by task.
   std::unordered_map<std::string, std::vector<std::uint64_t>> by_task;
   std::uint64_t next_subscriber = 1;
+  /// Per-task subscriptions waiting for the task's log.
+  std::unordered_map<std::uint64_t, sse_subscription> pending;
   std::size_t group_subscribers = 0;
 
   /// Frames waiting for the next flush: one batch for the whole group, one per task with
@@ -69,6 +75,7 @@ struct group_state {
   std::unordered_map<std::string, std::string> task_batches;
   std::vector<std::string> ending;
   bool flush_scheduled = false;
+  net::fanout_channel channel;
 
   /// Messages received through the directory (it stops an idle group only when it has sent
   /// nothing since the group said it was idle).
@@ -146,18 +153,19 @@ void stop_holding(group_state& st, subscriber& s) {
   --st.holding;
 }
 
-/// Sends a batch to one subscriber, or disconnects it when it is too far behind.
-bool deliver(group_actor* self, subscriber& s, const caf::message& msg, std::size_t bytes) {
+/// Counts a batch of `bytes` as sent to `s`; false, disconnecting it, when that puts it too
+/// far behind.
+bool admit(group_actor* self, subscriber& s, std::size_t bytes) {
   auto& st = self->state;
   auto now = steady::now();
   s.sent += bytes;
   auto lag = lag_of(s, now);
   if (lag > st.settings.max_lag_bytes) {
-    self->send(s.handle, sse_kick_atom::value);
+    if (auto session = s.session.lock())
+      session->close();
     ++st.dropped;
     return false;
   }
-  self->send(s.handle, msg);
   const auto half = st.settings.max_lag_bytes / 2;
   if (!s.holding && lag > half && now - s.last_progress < ack_window) {
     s.holding = true;
@@ -170,57 +178,64 @@ bool deliver(group_actor* self, subscriber& s, const caf::message& msg, std::siz
   return true;
 }
 
+/// Sends what waits: the group batch to every group subscriber, each task batch to its
+/// task's subscribers (ending their streams after it when the task finished). Each batch is
+/// one shared buffer and one fan-out job for all its streams.
 void flush(group_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   std::vector<std::uint64_t> kicked;
+  std::vector<std::uint64_t> ended;
   if (!st.group_batch.empty()) {
-    auto bytes = std::make_shared<const std::string>(std::move(st.group_batch));
+    net::fanout f;
+    f.bytes = std::make_shared<const std::string>(std::move(st.group_batch));
     st.group_batch = {};
-    // One message for all: every subscriber's mailbox element shares it and the bytes.
-    auto msg = caf::make_message(sse_frames_atom::value, net::shared_bytes{bytes});
+    f.targets.reserve(st.group_subscribers);
     for (auto& [id, s] : st.subscribers)
-      if (s.task.empty() && !deliver(self, s, msg, bytes->size()))
-        kicked.push_back(id);
+      if (s.task.empty()) {
+        if (admit(self, s, f.bytes->size()))
+          f.targets.push_back(s.session);
+        else
+          kicked.push_back(id);
+      }
+    st.channel.send(std::move(f));
   }
   for (auto& [task, batch] : st.task_batches) {
     auto t = st.by_task.find(task);
     if (t == st.by_task.end() || batch.empty())
       continue;
-    auto bytes = std::make_shared<const std::string>(std::move(batch));
-    auto msg = caf::make_message(sse_frames_atom::value, net::shared_bytes{bytes});
+    net::fanout f;
+    f.bytes = std::make_shared<const std::string>(std::move(batch));
+    // The task finished: this batch ends with `pode.close`, and so do its streams.
+    f.end_after = std::find(st.ending.begin(), st.ending.end(), task) != st.ending.end();
     for (auto id : t->second) {
       auto& s = st.subscribers.at(id);
-      if (!s.replaying && !deliver(self, s, msg, bytes->size()))
+      if (s.replaying)
+        continue;
+      if (!admit(self, s, f.bytes->size())) {
         kicked.push_back(id);
+        continue;
+      }
+      f.targets.push_back(s.session);
+      if (f.end_after)
+        ended.push_back(id);
     }
+    st.channel.send(std::move(f));
   }
   st.task_batches.clear();
+  st.ending.clear();
   for (auto id : kicked) {
     herald::log::info("sse group ", st.name, ": subscriber ", id,
                       " fell too far behind and was disconnected");
     remove_subscriber(self, id);
   }
-  // Per-task streams whose task finished: their last frames are on their way; end them.
-  for (auto& task : st.ending) {
-    auto t = st.by_task.find(task);
-    if (t == st.by_task.end())
-      continue;
-    std::vector<std::uint64_t> done;
-    for (auto id : t->second)
-      if (!st.subscribers.at(id).replaying)
-        done.push_back(id);
-    for (auto id : done) {
-      self->send(st.subscribers.at(id).handle, sse_end_atom::value);
-      remove_subscriber(self, id);
-    }
-  }
-  st.ending.clear();
+  for (auto id : ended)
+    remove_subscriber(self, id);
 }
 
 /// Frames go out in batches: the first event after a flush schedules the next one behind
-/// the messages already waiting, so a burst leaves as one message per subscriber while a
-/// lone event leaves at once.
+/// the messages already waiting, so a burst leaves as one fan-out while a lone event leaves
+/// at once.
 void schedule_flush(group_actor* self) {
   auto& st = self->state;
   if (st.flush_scheduled)
@@ -287,6 +302,7 @@ std::uint64_t add_subscriber(group_actor* self, const sse_subscription& sub) {
   auto id = st.next_subscriber++;
   subscriber s;
   s.handle = sub.subscriber;
+  s.session = sub.session;
   s.task = sub.task_id;
   s.replaying = !sub.task_id.empty();
   st.subscribers.emplace(id, std::move(s));
@@ -347,7 +363,8 @@ void finish_task_subscription(group_actor* self, std::uint64_t id, const sse_sub
   sub.accept(sse_acceptance{std::move(replay)});
   self->send(s.handle, sse_attach_atom::value, caf::actor{self}, id, s.ack);
   if (finished) {
-    self->send(s.handle, sse_end_atom::value);
+    // The replay ended with `pode.close`: end the stream after it.
+    st.channel.send(net::fanout{{s.session}, nullptr, true});
     remove_subscriber(self, id);
   }
 }
@@ -463,21 +480,26 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
                      st.subscribers.at(id).ack);
           return;
         }
-        // The subscriber is registered before the log is asked for: an event published after
-        // the registry answers reaches this group after this point, so it is held, not lost.
+        // The subscriber is registered before the log is asked for, and the log comes back
+        // the way the task's events come (registry -> directory -> group): an event
+        // published before the registry answers arrives before the log and is held, one
+        // published after arrives after it; sequence numbers sort out the overlap.
         auto after = sub.last && sub.last->epoch == st.settings.task_epoch ? sub.last->seq : 0;
-        auto shared = std::make_shared<sse_subscription>(std::move(sub));
-        self->request(st.settings.registry, caf::infinite, sse_replay_atom::value,
-                      shared->task_id, after)
-            .then(
-                [self, id, shared](task_replay& log) {
-                  flush(self);
-                  finish_task_subscription(self, id, *shared, log);
-                },
-                [self, id, shared](caf::error&) {
-                  shared->refuse(sse_refusal::not_found);
-                  remove_subscriber(self, id);
-                });
+        auto task = sub.task_id;
+        st.pending.emplace(id, std::move(sub));
+        self->send(st.settings.registry, sse_replay_atom::value, std::move(task), after, st.name,
+                   id);
+      },
+      [self](sse_replay_atom, std::uint64_t id, const task_replay& log) {
+        auto& st = self->state;
+        ++st.received;
+        auto it = st.pending.find(id);
+        if (it == st.pending.end())
+          return;
+        auto sub = std::move(it->second);
+        st.pending.erase(it);
+        flush(self);
+        finish_task_subscription(self, id, sub, log);
       },
       [self](sse_ack_atom, std::uint64_t id) {
         // A subscriber that held publications back has caught up (or nearly).
@@ -515,7 +537,10 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
       // the connections.
       [self](sse_drain_atom) {
         flush(self);
-        return true;
+        // Answered once the batches are in the sessions' queues, ahead of their farewell.
+        auto promise = self->make_response_promise<bool>();
+        self->state.channel.after([promise]() mutable { promise.deliver(true); });
+        return promise;
       },
       [self](sse_idle_atom) {
         auto& st = self->state;

@@ -35,6 +35,7 @@ struct sse_settings {
 /// - `sse_publish_atom, sse_publication` (hub mode; answered through its `reply`);
 /// - `sse_task_atom, task_publication` (a task event from the registry);
 /// - `sse_subscribe_atom, sse_subscription`;
+/// - `sse_replay_atom, subscriber id, task_replay` (the log a per-task subscription waits for);
 /// - `sse_ack_atom, subscriber id` from a connection that caught up (see sse_ack_state);
 /// When idle it sends `sse_idle_atom, name, messages received` to `directory`, which stops it
 /// if nothing more is on its way.

@@ -18,6 +18,10 @@
 #include <string>
 #include <vector>
 
+namespace herald::net {
+class session;
+}
+
 namespace herald::actors {
 
 /// What a task's stream carries.
@@ -104,7 +108,8 @@ struct sse_acceptance {
 
 /// A subscription, from the HTTP side to a group.
 struct sse_subscription {
-  caf::actor subscriber;       ///< the connection actor that carries the stream
+  caf::actor subscriber;       ///< the connection actor that carries the stream (monitored)
+  std::weak_ptr<net::session> session; ///< its session, where the stream's bytes go
   std::string task_id;         ///< a per-task stream when set; otherwise the whole group
   std::string route_id;        ///< the route a per-task stream belongs to
   std::optional<sse_position> last; ///< where the client resumes
@@ -120,18 +125,11 @@ using sse_publish_atom = caf::atom_constant<caf::atom("ssepub")>;
 using sse_task_atom = caf::atom_constant<caf::atom("ssetask")>;
 using sse_subscribe_atom = caf::atom_constant<caf::atom("ssesub")>;
 using sse_replay_atom = caf::atom_constant<caf::atom("ssereplay")>;
-/// group -> connection: `(sse_frames_atom, net::shared_bytes)`, one message for every
-/// subscriber of a batch.
-using sse_frames_atom = caf::atom_constant<caf::atom("sseframes")>;
 /// group -> connection: `(sse_attach_atom, group, subscriber id, shared_ptr<sse_ack_state>)`,
 /// once, after acceptance.
 using sse_attach_atom = caf::atom_constant<caf::atom("sseattach")>;
 /// connection -> group: `(sse_ack_atom, subscriber id)`: `written` reached `wake_at`.
 using sse_ack_atom = caf::atom_constant<caf::atom("sseack")>;
-/// group -> connection: the stream is complete; end the response.
-using sse_end_atom = caf::atom_constant<caf::atom("sseend")>;
-/// group -> connection: too far behind; close at once.
-using sse_kick_atom = caf::atom_constant<caf::atom("ssekick")>;
 /// A group to itself: send the batch. (Its own atom: CAF 0.17 sends a handler's return value
 /// back to an asynchronous sender too, so the batching message must return nothing.)
 using sse_flush_atom = caf::atom_constant<caf::atom("sseflush")>;
@@ -149,6 +147,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::task_replay)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_publication)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_published)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_subscription)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::shared_bytes)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<herald::actors::sse_ack_state>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::stream_head)

@@ -336,20 +336,23 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         publish(self, it->second, task_stream_kind::custom, std::move(ev.type),
                 std::move(ev.data));
       },
-      [self](sse_replay_atom, const std::string& id, std::uint64_t after) {
+      [self](sse_replay_atom, const std::string& id, std::uint64_t after, std::string& group,
+             std::uint64_t subscriber) {
+        // Answered through the directory, the path of the task's events, so that the group
+        // receives the log in order with them.
         task_replay out;
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end())
-          return out;
-        const auto& e = it->second;
-        out.found = true;
-        out.route_id = e.record.route_id;
-        out.finished = is_terminal(e.record.state);
-        out.last_seq = e.last_seq;
-        for (const auto& ev : e.log)
-          if (ev.seq > after)
-            out.events.push_back(ev);
-        return out;
+        if (auto it = self->state.tasks.find(id); it != self->state.tasks.end()) {
+          const auto& e = it->second;
+          out.found = true;
+          out.route_id = e.record.route_id;
+          out.finished = is_terminal(e.record.state);
+          out.last_seq = e.last_seq;
+          for (const auto& ev : e.log)
+            if (ev.seq > after)
+              out.events.push_back(ev);
+        }
+        self->send(self->state.settings.sse_directory, sse_replay_atom::value, std::move(group),
+                   subscriber, std::move(out));
       },
       [self](finished_atom, const std::string& id, task_outcome& out) {
         auto it = self->state.tasks.find(id);

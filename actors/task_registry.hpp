@@ -38,8 +38,9 @@ struct registry_settings {
 /// - from supervisors: `crashed_atom, id, reason` (a task actor died without an outcome);
 /// - from the HTTP side: `caf::get_atom, task_lookup`, `caf::delete_atom, task_cancel`,
 ///   `caf::get_atom, task_search`;
-/// - from SSE groups: `sse_replay_atom, id, after` -> `task_replay` (the task's stream after
-///   sequence number `after`);
+/// - from SSE groups: `sse_replay_atom, id, after, group, subscriber` (the task's stream after
+///   sequence number `after`, sent back as a `task_replay` through the directory, the path
+///   of the task's events);
 /// - from the node: `shutdown_atom` -> `true` (aborts every unfinished task "Aborted by
 ///   System" and refuses new ones).
 caf::actor spawn_task_registry(caf::actor_system& system, registry_settings settings);

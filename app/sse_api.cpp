@@ -1,5 +1,6 @@
 #include "app/sse_api.hpp"
 
+#include "actors/connection.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_stream.hpp"
 #include "app/task_api.hpp"
@@ -87,11 +88,12 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
     res(net::error_response(net::http_error::not_event_stream));
     return;
   }
-  const auto* connection = std::any_cast<caf::actor>(&res.connection());
-  if (!connection || !*connection || !res.can_stream())
+  const auto* connection = std::any_cast<actors::connection_ref>(&res.connection());
+  if (!connection || !connection->actor || !res.can_stream())
     throw std::logic_error("this connection cannot carry an event stream");
   actors::sse_subscription sub;
-  sub.subscriber = *connection;
+  sub.subscriber = connection->actor;
+  sub.session = connection->session;
   sub.task_id = t.task_id;
   sub.route_id = t.route_id;
   sub.last = resume_point(rq);

@@ -93,6 +93,8 @@ class session : public std::enable_shared_from_this<session> {
   // -- properties -----------------------------------------------------------------------------
 
   const tcp::endpoint& peer() const noexcept { return peer_; }
+  /// The socket's executor (the session's strand on the node's I/O context).
+  tcp::socket::executor_type executor() noexcept { return socket_.get_executor(); }
   std::uint64_t id() const noexcept { return id_; }
 
  private:

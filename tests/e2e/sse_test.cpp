@@ -288,6 +288,51 @@ BOOST_AUTO_TEST_CASE(resume_after_a_forced_disconnect_mid_task_loses_and_repeats
   BOOST_TEST(second.events().back().type == "pode.close");
 }
 
+BOOST_AUTO_TEST_CASE(subscribers_joining_during_a_burst_miss_nothing_and_see_nothing_twice) {
+  // A body publishing as fast as it can while streams open one after another: each new
+  // stream's replay from the task's log and the live events held while it is prepared must
+  // join without a gap or a repeat.
+  constexpr int total = 900; // under the task log's 1000 events: all replayable
+  constexpr int joiners = 12;
+  auto go = std::make_shared<std::atomic<bool>>(false);
+  app::server node{sse_config()};
+  node.async_route(net::verb::post, "/burst", {}, [go](app::task_context& ctx) -> json::value {
+    for (int w = 0; w < 2000 && !go->load(); ++w)
+      if (!ctx.sleep_for(2ms))
+        return nullptr;
+    for (int i = 1; i <= total; ++i) {
+      ctx.send_event(i, "n");
+      if (i % 50 == 0 && !ctx.sleep_for(1ms)) // spread the burst over the joins
+        return nullptr;
+    }
+    return nullptr;
+  });
+  in_process_node run{node};
+  auto id = invoke(run.port(), "/burst");
+  std::vector<std::unique_ptr<sse_stream>> streams;
+  go->store(true);
+  for (int j = 0; j < joiners; ++j) {
+    streams.push_back(std::make_unique<sse_stream>(run.port(), "/burst_events?Id=" + id));
+    std::this_thread::sleep_for(2ms);
+  }
+  std::vector<sse_stream*> all;
+  for (auto& s : streams)
+    all.push_back(s.get());
+  BOOST_REQUIRE(sse_stream::pump_all(
+      all, [&] { return std::all_of(all.begin(), all.end(), [](auto* s) { return s->closed(); }); },
+      20s));
+  for (auto* s : all) {
+    std::vector<int> got;
+    for (const auto& e : s->events())
+      if (e.type == "n")
+        got.push_back(std::stoi(e.data));
+    BOOST_REQUIRE_EQUAL(got.size(), std::size_t{total});
+    for (int i = 0; i < total; ++i)
+      BOOST_TEST(got[static_cast<std::size_t>(i)] == i + 1);
+    BOOST_TEST(s->events().back().type == "pode.close");
+  }
+}
+
 BOOST_AUTO_TEST_CASE(hub_publishing_needs_the_key_and_reaches_streams_as_published) {
   app::server node{sse_config()};
   in_process_node run{node};
