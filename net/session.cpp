@@ -283,6 +283,9 @@ void session::do_start_stream(stream_head h) {
   farewell_ = std::move(h.farewell);
   heartbeat_ = std::move(h.heartbeat);
   heartbeat_interval_ = h.heartbeat_interval;
+  // Stream writes are tried at once (write_stream): the socket must never block.
+  error_code nb;
+  socket_.non_blocking(true, nb);
   if (h.lifetime.count() > 0)
     stream_end_ = clock::now() + h.lifetime;
   // The request buffers are no longer needed (what the peer sends from now on is dropped):
@@ -305,61 +308,93 @@ void session::queue_on_stream(shared_bytes bytes, bool counted) {
 }
 
 void session::write_stream() {
-  if (stream_queue_.empty()) {
-    if (stream_ending_) {
-      finish_stream();
+  while (!stream_queue_.empty()) {
+    stream_in_flight_.clear();
+    stream_buffers_.clear();
+    std::size_t bytes = 0;
+    std::size_t taken = 0;
+    while (taken < stream_queue_.size() && taken < stream_write_pieces &&
+           (bytes == 0 || bytes + stream_queue_[taken].bytes->size() <= stream_write_bytes)) {
+      auto& piece = stream_queue_[taken++];
+      bytes += piece.bytes->size();
+      stream_buffers_.push_back(asio::buffer(*piece.bytes));
+      stream_in_flight_.push_back(std::move(piece));
+    }
+    stream_queue_.erase(stream_queue_.begin(),
+                        stream_queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+    // Most writes are taken whole by the socket at once (a fan-out writes one batch to many
+    // streams): tried directly, they need no asynchronous operation, no allocation and no
+    // completion handler. The socket is non-blocking, so a full one just says so.
+    error_code ec;
+    auto written = socket_.write_some(stream_buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      written = 0;
+      ec = {};
+    }
+    if (ec) {
+      do_close();
       return;
     }
-    // Idle: the next deadline is the heartbeat, or the end of the stream's lifetime.
-    auto next = clock::time_point::max();
-    if (heartbeat_interval_.count() > 0)
-      next = clock::now() + heartbeat_interval_;
-    next = std::min(next, stream_end_);
-    if (next != clock::time_point::max())
-      set_deadline(phase::streaming, std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         next - clock::now()));
+    if (written == bytes) {
+      stream_write_done();
+      continue;
+    }
+    // The rest goes when the socket takes it, within the write timeout.
+    std::vector<asio::const_buffer> rest;
+    for (auto b : stream_buffers_) {
+      if (written >= b.size()) {
+        written -= b.size();
+        continue;
+      }
+      rest.push_back(b + written);
+      written = 0;
+    }
+    stream_buffers_ = std::move(rest);
+    set_deadline(phase::streaming, limits_.write_timeout);
+    writing_ = true;
+    asio::async_write(socket_, stream_buffers_,
+                      [self = shared_from_this()](error_code ec, std::size_t) {
+                        self->writing_ = false;
+                        if (self->closed_)
+                          return;
+                        if (ec) {
+                          self->do_close();
+                          return;
+                        }
+                        self->stream_write_done();
+                        self->write_stream();
+                      });
     return;
   }
-  stream_in_flight_.clear();
-  stream_buffers_.clear();
-  std::size_t bytes = 0;
-  std::size_t taken = 0;
-  while (taken < stream_queue_.size() && taken < stream_write_pieces &&
-         (bytes == 0 || bytes + stream_queue_[taken].bytes->size() <= stream_write_bytes)) {
-    auto& piece = stream_queue_[taken++];
-    bytes += piece.bytes->size();
-    stream_buffers_.push_back(asio::buffer(*piece.bytes));
-    stream_in_flight_.push_back(std::move(piece));
+  if (stream_ending_) {
+    finish_stream();
+    return;
   }
-  stream_queue_.erase(stream_queue_.begin(), stream_queue_.begin() + static_cast<std::ptrdiff_t>(taken));
-  set_deadline(phase::streaming, limits_.write_timeout);
-  writing_ = true;
-  asio::async_write(socket_, stream_buffers_, [self = shared_from_this()](error_code ec, std::size_t) {
-    self->writing_ = false;
-    if (self->closed_)
-      return;
-    if (ec) {
-      self->do_close();
-      return;
-    }
-    std::uint64_t counted = 0;
-    for (const auto& piece : self->stream_in_flight_)
-      if (piece.counted)
-        counted += piece.bytes->size();
-    self->stream_in_flight_.clear();
-    // After a burst, give back what an idle stream does not need.
-    if (self->stream_buffers_.capacity() > 16 && self->stream_queue_.empty()) {
-      std::vector<stream_piece>{}.swap(self->stream_in_flight_);
-      std::vector<boost::asio::const_buffer>{}.swap(self->stream_buffers_);
-      std::vector<stream_piece>{}.swap(self->stream_queue_);
-    }
-    if (counted > 0) {
-      self->stream_written_ += counted;
-      if (self->observer_)
-        self->observer_->on_stream_written(self->stream_written_);
-    }
-    self->write_stream();
-  });
+  // Idle: the next deadline is the heartbeat, or the end of the stream's lifetime.
+  auto now = clock::now();
+  auto next = heartbeat_interval_.count() > 0 ? now + heartbeat_interval_ : clock::time_point::max();
+  next = std::min(next, stream_end_);
+  if (next != clock::time_point::max())
+    set_deadline(phase::streaming, std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
+}
+
+void session::stream_write_done() {
+  std::uint64_t counted = 0;
+  for (const auto& piece : stream_in_flight_)
+    if (piece.counted)
+      counted += piece.bytes->size();
+  stream_in_flight_.clear();
+  // After a burst, give back what an idle stream does not need.
+  if (stream_buffers_.capacity() > 16 && stream_queue_.empty()) {
+    std::vector<stream_piece>{}.swap(stream_in_flight_);
+    std::vector<boost::asio::const_buffer>{}.swap(stream_buffers_);
+    std::vector<stream_piece>{}.swap(stream_queue_);
+  }
+  if (counted > 0) {
+    stream_written_ += counted;
+    if (observer_)
+      observer_->on_stream_written(stream_written_);
+  }
 }
 
 void session::read_stream() {

@@ -124,6 +124,8 @@ class session : public std::enable_shared_from_this<session> {
   void do_start_stream(stream_head h);
   void queue_on_stream(shared_bytes bytes, bool counted);
   void write_stream();
+  /// A stream write finished: reports the pushed bytes written so far.
+  void stream_write_done();
   void read_stream();
   void finish_stream();
   void linger();

@@ -137,27 +137,32 @@ async function reconnectAfterTheEndGets204(base, task, lastId) {
 
 async function groupStreamSeesEveryTask(base) {
   const { es } = open(`${base}/sse_events`);
+  // Listeners first: the task's first event may arrive before the invocation's answer.
   const seen = [];
-  const opened = new Promise((resolve) => es.addEventListener('pode.open', resolve));
-  await opened;
+  const completions = [];
+  let onCompleted = () => {};
+  es.onmessage = (e) => seen.push(JSON.parse(e.data));
+  es.addEventListener('pode.taskCompleted', (e) => {
+    completions.push(JSON.parse(e.data));
+    onCompleted();
+  });
+  await new Promise((resolve) => es.addEventListener('pode.open', resolve));
   const res = await fetch(`${base}/sse`);
   assert.equal(res.status, 202);
   const task = await res.json();
   assert.equal(task.Sse.Group, 'Test events');
   await new Promise((resolve, reject) => {
-    es.onmessage = (e) => seen.push(JSON.parse(e.data));
-    es.addEventListener('pode.taskCompleted', (e) => {
-      const done = JSON.parse(e.data);
-      if (done.Id === task.Id) {
-        assert.deepEqual(done.Result, { message: 'Done' }); // send_result on /sse
-        resolve();
-      }
-    });
+    onCompleted = () => {
+      if (completions.some((c) => c.Id === task.Id)) resolve();
+    };
+    onCompleted();
     setTimeout(() => reject(new Error('no completion on the group stream')), 10_000);
   });
   es.close();
+  const done = completions.find((c) => c.Id === task.Id);
+  assert.deepEqual(done.Result, { message: 'Done' }); // send_result on /sse
   const mine = seen.filter((m) => m.Id === task.Id).map((m) => m.Data);
-  assert.equal(mine.length, 2);
+  assert.equal(mine.length, 2, `both events of the task: ${JSON.stringify(seen)}`);
   assert.match(mine[0], /^Start - Hello there!/);
   assert.match(mine[1], /^End - Goodbye!/);
 }
