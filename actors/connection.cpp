@@ -98,15 +98,16 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
   // (The factory holds the actor weakly: its behavior holds the factory.)
   net::responder_factory make_responder = [weak = caf::actor_cast<caf::weak_actor_ptr>(handle),
                                            weak_session = std::weak_ptr<net::session>{session}] {
-    return net::responder{[weak](net::response res) {
-                            if (auto strong = caf::actor_cast<caf::actor>(weak))
-                              caf::anon_send(strong, std::move(res));
-                          },
-                          [weak](net::stream_head head) {
-                            if (auto strong = caf::actor_cast<caf::actor>(weak))
-                              caf::anon_send(strong, std::move(head));
-                          },
-                          std::any{connection_ref{caf::actor_cast<caf::actor>(weak), weak_session}}};
+    return net::responder{
+        [weak](net::response res) {
+          if (auto strong = caf::actor_cast<caf::actor>(weak))
+            caf::anon_send(strong, std::move(res));
+        },
+        [weak](net::stream_head head) {
+          if (auto strong = caf::actor_cast<caf::actor>(weak))
+            caf::anon_send(strong, std::move(head));
+        },
+        std::any{connection_ref{caf::actor_cast<caf::actor>(weak), weak_session}}};
   };
   self->become(
       [state, make_responder](net::request& req) {

@@ -41,8 +41,7 @@ const caf::actor& group_for(directory_actor* self, const std::string& name) {
   auto& st = self->state;
   auto [it, fresh] = st.groups.try_emplace(name);
   if (fresh) {
-    it->second.handle =
-        spawn_sse_group(self, name, next_epoch(st), st.settings, caf::actor{self});
+    it->second.handle = spawn_sse_group(self, name, next_epoch(st), st.settings, caf::actor{self});
     herald::log::debug("sse group ", name, " started");
   }
   ++it->second.forwarded;

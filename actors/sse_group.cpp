@@ -26,9 +26,9 @@ using steady = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds ack_window{500};
 
 struct subscriber {
-  caf::actor handle;                     ///< the connection actor (monitored)
-  std::weak_ptr<net::session> session;   ///< where its stream's bytes go
-  std::string task; ///< empty: the whole group
+  caf::actor handle;                   ///< the connection actor (monitored)
+  std::weak_ptr<net::session> session; ///< where its stream's bytes go
+  std::string task;                    ///< empty: the whole group
   /// Bytes of frames sent to it; what its connection wrote is in `ack`.
   std::uint64_t sent = 0;
   std::shared_ptr<sse_ack_state> ack = std::make_shared<sse_ack_state>();
@@ -91,7 +91,6 @@ struct group_state {
 
   std::uint64_t published = 0;
   std::uint64_t dropped = 0;
-
 };
 
 using group_actor = caf::stateful_actor<group_state>;

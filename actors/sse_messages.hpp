@@ -50,8 +50,8 @@ struct task_publication {
 struct task_replay {
   bool found = false;
   std::string route_id;
-  bool finished = false;     ///< the log ends with the terminal event
-  std::uint64_t last_seq = 0; ///< the last event published so far (0: none)
+  bool finished = false;                 ///< the log ends with the terminal event
+  std::uint64_t last_seq = 0;            ///< the last event published so far (0: none)
   std::vector<task_stream_event> events; ///< those after the asked sequence, in order
 };
 
@@ -108,11 +108,11 @@ struct sse_acceptance {
 
 /// A subscription, from the HTTP side to a group.
 struct sse_subscription {
-  caf::actor subscriber;       ///< the connection actor that carries the stream (monitored)
+  caf::actor subscriber;               ///< the connection actor that carries the stream (monitored)
   std::weak_ptr<net::session> session; ///< its session, where the stream's bytes go
-  std::string task_id;         ///< a per-task stream when set; otherwise the whole group
-  std::string route_id;        ///< the route a per-task stream belongs to
-  std::optional<sse_position> last; ///< where the client resumes
+  std::string task_id;                 ///< a per-task stream when set; otherwise the whole group
+  std::string route_id;                ///< the route a per-task stream belongs to
+  std::optional<sse_position> last;    ///< where the client resumes
   /// Exactly one of them is called once, from the group, before anything is sent to
   /// `subscriber`.
   std::function<void(sse_acceptance)> accept;

@@ -86,7 +86,8 @@ void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string 
   task_stream_event ev{++e.last_seq, kind, std::move(type), std::move(data)};
   auto limit = std::max<std::size_t>(st.settings.event_log_limit, 2);
   auto size = event_bytes(ev);
-  if (!e.log.empty() && (e.log.size() >= limit || e.log_bytes + size > st.settings.event_log_bytes)) {
+  if (!e.log.empty() &&
+      (e.log.size() >= limit || e.log_bytes + size > st.settings.event_log_bytes)) {
     auto drop = std::max<std::size_t>(e.log.size() / 2, 1);
     for (std::size_t i = 0; i < drop; ++i)
       e.log_bytes -= event_bytes(e.log[i]);
@@ -333,8 +334,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto it = self->state.tasks.find(id);
         if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
           return;
-        publish(self, it->second, task_stream_kind::custom, std::move(ev.type),
-                std::move(ev.data));
+        publish(self, it->second, task_stream_kind::custom, std::move(ev.type), std::move(ev.data));
       },
       [self](sse_replay_atom, const std::string& id, std::uint64_t after, std::string& group,
              std::uint64_t subscriber) {

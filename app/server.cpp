@@ -107,10 +107,10 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   group_settings.idle_timeout = s.cfg.sse.group_idle;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
   // for a continuation.
-  group_settings.task_epoch = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  group_settings.task_epoch =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
   s.sse_directory = actors::spawn_sse_directory(s.system, group_settings);
   actors::registry_settings registry_settings;
   registry_settings.retention = s.cfg.tasks.retention;
@@ -309,7 +309,8 @@ void server::impl::shutdown() {
   {
     caf::scoped_actor waiter{system};
     auto bound = std::chrono::seconds{2};
-    auto ignore = [](caf::error&) {};
+    auto ignore = [](caf::error&) {
+    };
     waiter->request(registry, bound, actors::shutdown_atom::value).receive([](bool) {}, ignore);
     waiter->request(sse_directory, bound, actors::sse_drain_atom::value)
         .receive([](bool) {}, ignore);

@@ -71,7 +71,8 @@ net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
     actors::append_close_event(close, "");
     return std::make_shared<const std::string>(std::move(close));
   }();
-  static const net::shared_bytes ping = std::make_shared<const std::string>(net::sse_comment("ping"));
+  static const net::shared_bytes ping =
+      std::make_shared<const std::string>(net::sse_comment("ping"));
   h.farewell = farewell;
   h.heartbeat = ping;
   h.heartbeat_interval = cfg.heartbeat;
@@ -144,8 +145,8 @@ bool reserve(const sse_context& ctx) {
   return true;
 }
 
-void handle_publish(const std::shared_ptr<const sse_context>& ctx,
-                    const net::request_context& rq, net::responder res) {
+void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::request_context& rq,
+                    net::responder res) {
   if (ctx->cfg.publisher_key.empty()) {
     res(net::error_response(net::http_error::publishing_disabled));
     return;
@@ -171,7 +172,9 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx,
     return;
   }
   const auto* obj = body.if_object();
-  auto bad = [&](std::string_view why) { res(error_saying(net::http_error::invalid_sse_event, why)); };
+  auto bad = [&](std::string_view why) {
+    res(error_saying(net::http_error::invalid_sse_event, why));
+  };
   if (!obj)
     return bad(R"(The body must be an object: {"event": "...", "data": ..., "id": "..."})");
   for (const auto& [name, value] : *obj)
@@ -211,8 +214,7 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx,
       out["Duplicate"] = true;
     (*shared)(net::json_response(net::status::accepted, out));
   };
-  caf::anon_send(ctx->directory, actors::sse_publish_atom::value, std::move(group),
-                 std::move(pub));
+  caf::anon_send(ctx->directory, actors::sse_publish_atom::value, std::move(group), std::move(pub));
 }
 
 } // namespace
@@ -253,8 +255,7 @@ void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
                       const actors::route_spec& spec) {
   svc.add_deferred(net::verb::get, spec.events_pattern,
                    [ctx, group = spec.sse_group, pattern = spec.events_pattern,
-                    route_id = spec.route_id](const net::request_context& rq,
-                                              net::responder res) {
+                    route_id = spec.route_id](const net::request_context& rq, net::responder res) {
                      stream_target t;
                      t.group = group;
                      t.name = events_path(pattern, rq.params());
@@ -310,8 +311,7 @@ bool publish(const sse_context& ctx, std::string group, std::string event, std::
   pub.data = std::move(data);
   pub.key = std::move(key);
   pub.backlog = ctx.backlog;
-  caf::anon_send(ctx.directory, actors::sse_publish_atom::value, std::move(group),
-                 std::move(pub));
+  caf::anon_send(ctx.directory, actors::sse_publish_atom::value, std::move(group), std::move(pub));
   return true;
 }
 

@@ -80,9 +80,10 @@ void session::start_stream(stream_head h) {
 }
 
 void session::push(shared_bytes bytes) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), b = std::move(bytes)]() mutable {
-    self->queue_on_stream(std::move(b), true);
-  });
+  asio::dispatch(socket_.get_executor(),
+                 [self = shared_from_this(), b = std::move(bytes)]() mutable {
+                   self->queue_on_stream(std::move(b), true);
+                 });
 }
 
 void session::end_stream() {
@@ -372,10 +373,12 @@ void session::write_stream() {
   }
   // Idle: the next deadline is the heartbeat, or the end of the stream's lifetime.
   auto now = clock::now();
-  auto next = heartbeat_interval_.count() > 0 ? now + heartbeat_interval_ : clock::time_point::max();
+  auto next =
+      heartbeat_interval_.count() > 0 ? now + heartbeat_interval_ : clock::time_point::max();
   next = std::min(next, stream_end_);
   if (next != clock::time_point::max())
-    set_deadline(phase::streaming, std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
+    set_deadline(phase::streaming,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
 }
 
 void session::stream_write_done() {
@@ -400,15 +403,16 @@ void session::stream_write_done() {
 void session::read_stream() {
   // Only to notice the peer leaving: what it sends is dropped, read into a few bytes of the
   // session itself.
-  socket_.async_read_some(asio::buffer(discard_), [self = shared_from_this()](error_code ec, std::size_t) {
-    if (self->closed_)
-      return;
-    if (ec) {
-      self->do_close();
-      return;
-    }
-    self->read_stream();
-  });
+  socket_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](error_code ec, std::size_t) {
+                            if (self->closed_)
+                              return;
+                            if (ec) {
+                              self->do_close();
+                              return;
+                            }
+                            self->read_stream();
+                          });
 }
 
 void session::finish_stream() {

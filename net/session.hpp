@@ -7,11 +7,11 @@
 #include "net/stream.hpp"
 #include "net/wire.hpp"
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -100,10 +100,10 @@ class session : public std::enable_shared_from_this<session> {
  private:
   /// What the connection is waiting for; each phase has its own deadline.
   enum class phase : std::uint8_t {
-    idle,     ///< keep-alive, no byte of the next request yet: close quietly on timeout
-    header,   ///< inside a header block: 408 on timeout
-    body,     ///< inside a body: 408 on timeout
-    handling, ///< the observer has the request: no deadline
+    idle,      ///< keep-alive, no byte of the next request yet: close quietly on timeout
+    header,    ///< inside a header block: 408 on timeout
+    body,      ///< inside a body: 408 on timeout
+    handling,  ///< the observer has the request: no deadline
     writing,   ///< our response is going out: close on timeout
     streaming, ///< an endless response: close if a write stalls, heartbeat when idle
     lingering  ///< after an error answer, draining the peer's bytes before closing

@@ -128,8 +128,8 @@ BOOST_AUTO_TEST_CASE(a_task_stream_is_byte_exact_from_open_to_close) {
   auto expected = "retry: 3000\n\n"
                   "event: pode.open\n"
                   "data: {\"clientId\":\"" +
-                  client + "\",\"group\":\"/job\",\"name\":\"/job_events\",\"asyncRouteTaskId\":\"" +
-                  id +
+                  client +
+                  "\",\"group\":\"/job\",\"name\":\"/job_events\",\"asyncRouteTaskId\":\"" + id +
                   "\"}\n\n"
                   "id: " +
                   epoch +
@@ -191,9 +191,8 @@ BOOST_AUTO_TEST_CASE(refusals_406_404_and_204_after_the_end) {
   g->stage = 2;
   app::server node{sse_config()};
   declare_job(node, g);
-  node.async_route(net::verb::post, "/other", {}, [](app::task_context&) -> json::value {
-    return nullptr;
-  });
+  node.async_route(net::verb::post, "/other", {},
+                   [](app::task_context&) -> json::value { return nullptr; });
   in_process_node run{node};
   auto id = invoke(run.port(), "/job");
   await_terminal(run.port(), id);
@@ -442,7 +441,10 @@ BOOST_AUTO_TEST_CASE(a_hundred_subscribers_see_fifty_tasks_in_order_with_nothing
     all.push_back(streams.back().get());
   }
   BOOST_REQUIRE(sse_stream::pump_all(
-      all, [&] { return std::all_of(all.begin(), all.end(), [](auto* s) { return !s->events().empty(); }); },
+      all,
+      [&] {
+        return std::all_of(all.begin(), all.end(), [](auto* s) { return !s->events().empty(); });
+      },
       10s));
   std::vector<std::string> ids;
   for (int t = 0; t < tasks; ++t)
@@ -500,7 +502,10 @@ BOOST_AUTO_TEST_CASE(a_subscriber_that_never_reads_is_dropped_and_slows_nobody) 
   }
   BOOST_REQUIRE(sse_stream::pump_all(
       healthy,
-      [&] { return std::all_of(healthy.begin(), healthy.end(), [](auto* s) { return !s->events().empty(); }); },
+      [&] {
+        return std::all_of(healthy.begin(), healthy.end(),
+                           [](auto* s) { return !s->events().empty(); });
+      },
       10s));
   const std::string payload(1000, 'x');
   int published = 0;

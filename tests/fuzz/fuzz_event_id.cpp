@@ -19,8 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   auto again = herald::actors::parse_event_id(text);
   FUZZ_CHECK(again.has_value() && again->epoch == p->epoch && again->seq == p->seq);
   // Leading zeros are the one way two texts name the same position.
-  bool leading_zero = (in.size() > 1 && in[0] == '0' && in[1] != '.') ||
-                      in.find(".0") != std::string_view::npos;
+  bool leading_zero =
+      (in.size() > 1 && in[0] == '0' && in[1] != '.') || in.find(".0") != std::string_view::npos;
   FUZZ_CHECK(leading_zero || text == in);
   return 0;
 }

@@ -87,7 +87,8 @@ void sse_stream::take(std::string_view bytes) {
     auto line = head.substr(0, line_end);
     auto colon = line.find(':');
     if (colon != std::string_view::npos)
-      headers_.emplace(lower(line.substr(0, colon)), std::string{net::trim(line.substr(colon + 1))});
+      headers_.emplace(lower(line.substr(0, colon)),
+                       std::string{net::trim(line.substr(colon + 1))});
   }
   auto rest = head_buffer_.substr(end + 4);
   head_buffer_.clear();

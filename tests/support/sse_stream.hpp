@@ -60,8 +60,8 @@ class sse_stream {
   void drop();
 
   /// Reads from every stream in `streams` with one poll loop until `done()` or `timeout`.
-  static bool pump_all(const std::vector<sse_stream*>& streams,
-                       const std::function<bool()>& done, std::chrono::milliseconds timeout);
+  static bool pump_all(const std::vector<sse_stream*>& streams, const std::function<bool()>& done,
+                       std::chrono::milliseconds timeout);
 
  private:
   /// Consumes `bytes`: the head first, then the body.

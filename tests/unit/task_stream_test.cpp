@@ -42,13 +42,14 @@ BOOST_AUTO_TEST_CASE(event_ids_carry_an_epoch_and_read_back) {
   BOOST_REQUIRE(p.has_value());
   BOOST_TEST(p->epoch == 1795486953781134u);
   BOOST_TEST(p->seq == 42u);
-  for (auto bad : {"", ".", "1.", ".1", "1", "a.1", "1.b", "1.2.3", " 1.2", "1.2 ", "-1.2",
-                   "1.+2", "99999999999999999999999.1"})
+  for (auto bad : {"", ".", "1.", ".1", "1", "a.1", "1.b", "1.2.3", " 1.2", "1.2 ", "-1.2", "1.+2",
+                   "99999999999999999999999.1"})
     BOOST_TEST(!parse_event_id(bad).has_value(), bad);
 }
 
 BOOST_AUTO_TEST_CASE(progress_is_a_bare_number_on_a_task_stream_and_wrapped_on_a_group) {
-  BOOST_TEST(frame(progress(45), stream_form::task) == "id: 9.4\nevent: pode.progress\ndata: 45\n\n");
+  BOOST_TEST(frame(progress(45), stream_form::task) ==
+             "id: 9.4\nevent: pode.progress\ndata: 45\n\n");
   BOOST_TEST(frame(progress(42.5), stream_form::task) ==
              "id: 9.4\nevent: pode.progress\ndata: 42.5\n\n");
   BOOST_TEST(frame(progress(45), stream_form::group) ==
@@ -89,7 +90,9 @@ BOOST_AUTO_TEST_CASE(open_and_close_events) {
                     "\"name\":\"/p_events\",\"asyncRouteTaskId\":\"t-1\"}\n\n");
   out.clear();
   append_open_event(out, "c-1", "g", "/sse/g", "");
-  BOOST_TEST(out == "event: pode.open\ndata: {\"clientId\":\"c-1\",\"group\":\"g\",\"name\":\"/sse/g\"}\n\n");
+  BOOST_TEST(
+      out ==
+      "event: pode.open\ndata: {\"clientId\":\"c-1\",\"group\":\"g\",\"name\":\"/sse/g\"}\n\n");
   out.clear();
   append_close_event(out, "9.5");
   BOOST_TEST(out == "id: 9.5\nevent: pode.close\ndata:\n\n");
