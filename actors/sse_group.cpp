@@ -25,6 +25,11 @@ using steady = std::chrono::steady_clock;
 /// disconnected once past its bound.
 constexpr std::chrono::milliseconds ack_window{500};
 
+/// Publications and task events that may wait for slow subscribers, at most. Hub publishers
+/// are held back by their backlog long before; task events are not, so past this the group
+/// stops waiting, and subscribers that cannot keep up are dropped at their bound instead.
+constexpr std::size_t max_waiting = 10'000;
+
 struct subscriber {
   caf::actor handle;                   ///< the connection actor (monitored)
   std::weak_ptr<net::session> session; ///< where its stream's bytes go
@@ -414,9 +419,18 @@ void schedule_after(group_actor* self) {
 
 /// Handles a publication or task event now, or queues it while a subscriber that keeps
 /// acknowledging is far behind: publishers wait for slow readers, not for stalled ones.
+void release_waiting(group_actor* self);
+
 template <class Item> void take(group_actor* self, Item&& item) {
   auto& st = self->state;
   st.last_activity = steady::now();
+  if (st.holding > 0 && st.waiting.size() >= max_waiting) {
+    for (auto& [id, s] : st.subscribers)
+      stop_holding(st, s);
+    st.waiting.emplace_back(std::forward<Item>(item));
+    release_waiting(self);
+    return;
+  }
   if (st.holding > 0 || !st.waiting.empty()) {
     st.waiting.emplace_back(std::forward<Item>(item));
   } else {

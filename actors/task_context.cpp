@@ -8,6 +8,14 @@
 
 namespace herald::actors {
 
+namespace {
+
+/// Custom events of one task on their way to the registry at most, before a blocking body's
+/// `send_event` waits.
+constexpr std::size_t events_on_their_way = 1000;
+
+} // namespace
+
 task_context::task_context(std::string id, std::shared_ptr<const task_input> input,
                            std::shared_ptr<task_control> control, reporter& out, bool may_block)
     : id_(std::move(id)), input_(std::move(input)), control_(std::move(control)), out_(out),
@@ -54,6 +62,10 @@ void task_context::send_event(boost::json::value data, std::string type) {
   // The type becomes an `event:` line: CR, LF or NUL would cut it (SPEC §4.5).
   if (!net::valid_sse_field(type))
     throw std::invalid_argument("send_event: the event type must not contain CR, LF or NUL");
+  // A body sending faster than the registry takes its events waits here (a body on an actor
+  // worker cannot wait: it must return quickly anyway). Cancelled: the event has no reader.
+  if (!control_->reserve_event(events_on_their_way, may_block_))
+    return;
   out_.event(std::move(type), std::move(data));
 }
 

@@ -12,6 +12,26 @@ void task_control::cancel() {
     cancelled_.store(true, std::memory_order_release);
   }
   wake_.notify_all();
+  event_room_.notify_all();
+}
+
+bool task_control::reserve_event(std::size_t limit, bool may_block) {
+  std::unique_lock guard{mutex_};
+  if (may_block)
+    event_room_.wait(guard, [&] { return cancelled() || events_on_their_way_ < limit; });
+  if (cancelled())
+    return false;
+  ++events_on_their_way_;
+  return true;
+}
+
+void task_control::event_taken() {
+  {
+    std::lock_guard guard{mutex_};
+    if (events_on_their_way_ > 0)
+      --events_on_their_way_;
+  }
+  event_room_.notify_one(); // no waiter: no system call
 }
 
 bool task_control::sleep_for(clock::duration d) {

@@ -29,6 +29,18 @@ class task_control {
   /// Sleeps `d` unless cancelled first; returns false when cancelled (at once if already so).
   bool sleep_for(clock::duration d);
 
+  // -- custom events on their way ---------------------------------------------------------------
+  // A body's events are messages to the registry; this bound keeps a body that sends in a
+  // loop from growing the registry's mailbox without end (memory stays bounded under an
+  // unpaced publisher): past it, a body that may block waits for the registry.
+
+  /// Counts one more event on its way. With `may_block`, first waits (interruptibly) while
+  /// `limit` are on their way; false, counting nothing, when the task is cancelled.
+  bool reserve_event(std::size_t limit, bool may_block);
+
+  /// The registry took an event.
+  void event_taken();
+
   // -- progress (SPEC §4.4) ---------------------------------------------------------------------
   // Each change marks the meter "dirty" and returns true when it was clean: the caller then
   // tells the registry, which reads the value with `take_progress`. Bursts of changes cost one
@@ -66,6 +78,9 @@ class task_control {
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
+  /// Separate from `wake_`, so that the registry taking events does not wake sleepers.
+  std::condition_variable event_room_;
+  std::size_t events_on_their_way_ = 0;
   progress_meter meter_;
   bool dirty_ = false;
   // Time-based mode: the next automatic tick and the interval between ticks.

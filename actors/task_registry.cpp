@@ -334,6 +334,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto it = self->state.tasks.find(id);
         if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
           return;
+        it->second.control->event_taken(); // room for the body's next event
         publish(self, it->second, task_stream_kind::custom, std::move(ev.type), std::move(ev.data));
       },
       [self](sse_replay_atom, const std::string& id, std::uint64_t after, std::string& group,

@@ -1,5 +1,6 @@
 #include "actors/task_control.hpp"
 
+#include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <stdexcept>
@@ -17,6 +18,38 @@ long long ms(task_control::clock::duration d) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(task_control_test)
+
+BOOST_AUTO_TEST_CASE(a_body_waits_while_its_events_are_on_their_way_until_some_are_taken) {
+  task_control c;
+  BOOST_TEST(c.reserve_event(2, true));
+  BOOST_TEST(c.reserve_event(2, true));
+  std::atomic<bool> sent{false};
+  std::thread body{[&] {
+    sent = c.reserve_event(2, true); // the third waits for room
+  }};
+  std::this_thread::sleep_for(50ms);
+  BOOST_TEST(!sent.load());
+  c.event_taken();
+  body.join();
+  BOOST_TEST(sent.load());
+  // A body that must not block (on an actor worker) is counted, never held.
+  BOOST_TEST(c.reserve_event(2, false));
+}
+
+BOOST_AUTO_TEST_CASE(cancel_wakes_a_body_waiting_to_send) {
+  task_control c;
+  BOOST_TEST(c.reserve_event(1, true));
+  std::atomic<int> result{-1};
+  std::thread body{[&] {
+    result = c.reserve_event(1, true) ? 1 : 0;
+  }};
+  std::this_thread::sleep_for(30ms);
+  BOOST_TEST(result.load() == -1);
+  c.cancel();
+  body.join();
+  BOOST_TEST(result.load() == 0);
+  BOOST_TEST(!c.reserve_event(1, false)); // cancelled: nothing more goes out
+}
 
 BOOST_AUTO_TEST_CASE(sleep_runs_its_whole_time_when_not_cancelled) {
   task_control c;
