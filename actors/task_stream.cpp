@@ -2,6 +2,7 @@
 
 #include "net/json_text.hpp"
 #include "net/sse_frame.hpp"
+#include "net/text.hpp"
 
 #include <boost/json/object.hpp>
 #include <charconv>
@@ -9,12 +10,6 @@
 namespace herald::actors {
 
 namespace {
-
-void append_number(std::string& out, std::uint64_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
-}
 
 std::optional<std::uint64_t> read_number(std::string_view text) noexcept {
   if (text.empty() || text.size() > 20)
@@ -43,9 +38,9 @@ std::string_view wire_type(const task_stream_event& ev) noexcept {
 
 std::string format_event_id(sse_position p) {
   std::string out;
-  append_number(out, p.epoch);
+  net::append_decimal(out, p.epoch);
   out += '.';
-  append_number(out, p.seq);
+  net::append_decimal(out, p.seq);
   return out;
 }
 

@@ -205,7 +205,7 @@ void session::deliver() {
 
 // -- writing ----------------------------------------------------------------------------------
 
-template <class Next> void session::write(boost::asio::const_buffer bytes, Next next) {
+template <class Buffers, class Next> void session::write(const Buffers& bytes, Next next) {
   writing_ = true;
   asio::async_write(socket_, bytes, [self = shared_from_this(), next](error_code ec, std::size_t) {
     self->writing_ = false;
@@ -352,19 +352,10 @@ void session::write_stream() {
     }
     stream_buffers_ = std::move(rest);
     set_deadline(phase::streaming, limits_.write_timeout);
-    writing_ = true;
-    asio::async_write(socket_, stream_buffers_,
-                      [self = shared_from_this()](error_code ec, std::size_t) {
-                        self->writing_ = false;
-                        if (self->closed_)
-                          return;
-                        if (ec) {
-                          self->do_close();
-                          return;
-                        }
-                        self->stream_write_done();
-                        self->write_stream();
-                      });
+    write(stream_buffers_, [](session& self) {
+      self.stream_write_done();
+      self.write_stream();
+    });
     return;
   }
   if (stream_ending_) {

@@ -116,9 +116,9 @@ class session : public std::enable_shared_from_this<session> {
   void on_read(boost::system::error_code ec, std::size_t bytes);
   void deliver();
   void do_respond(response res);
-  /// Writes `bytes` (which must outlive the write), then runs `next(*this)` unless the write
-  /// failed or the session closed meanwhile.
-  template <class Next> void write(boost::asio::const_buffer bytes, Next next);
+  /// Writes `bytes` (a buffer sequence that must outlive the write), then runs `next(*this)`
+  /// unless the write failed or the session closed meanwhile.
+  template <class Buffers, class Next> void write(const Buffers& bytes, Next next);
   void write_continue();
   void answer_error(http_error e);
   void do_start_stream(stream_head h);

@@ -1,18 +1,13 @@
 #include "net/wire.hpp"
 
 #include "net/responses.hpp"
+#include "net/text.hpp"
 
 #include <charconv>
 
 namespace herald::net {
 
 namespace {
-
-void append_number(std::string& out, std::size_t n) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
-}
 
 /// Appends header text with CR, LF and NUL replaced by spaces: a value a handler copied from
 /// the request (a decoded query parameter, say) cannot end the field or add fields.
@@ -33,7 +28,7 @@ bool framework_field(http::field f) noexcept {
 /// block.
 void append_head_start(const response& res, unsigned version, std::string& out) {
   out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  append_number(out, res.result_int());
+  append_decimal(out, res.result_int());
   out.push_back(' ');
   auto reason = res.reason();
   if (reason.empty())
@@ -63,7 +58,7 @@ void serialize_response(const response& res, const framing& f, std::string& out)
   const bool bodiless = code < 200 || code == 204 || code == 304;
   if (!bodiless) {
     out.append("\r\nContent-Length: ");
-    append_number(out, res.body().size());
+    append_decimal(out, res.body().size());
   }
   if (!f.keep_alive)
     out.append("\r\nConnection: close");

@@ -15,9 +15,7 @@ namespace herald::test {
 
 using namespace std::chrono;
 
-namespace {
-
-int connect_to(std::uint16_t port, int receive_buffer = 0) {
+int connect_loopback(std::uint16_t port, int receive_buffer) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     throw std::runtime_error("socket() failed");
@@ -36,10 +34,8 @@ int connect_to(std::uint16_t port, int receive_buffer = 0) {
   return fd;
 }
 
-} // namespace
-
 connection::connection(std::uint16_t port, int receive_buffer)
-    : fd_(connect_to(port, receive_buffer)) {
+    : fd_(connect_loopback(port, receive_buffer)) {
   if (fd_ < 0)
     throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
 }
@@ -163,7 +159,7 @@ net::response http_get(std::uint16_t port, std::string_view target) {
 }
 
 bool connection_refused(std::uint16_t port) {
-  int fd = connect_to(port);
+  int fd = connect_loopback(port, 0);
   if (fd < 0)
     return true;
   ::close(fd);

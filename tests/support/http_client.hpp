@@ -11,6 +11,10 @@ namespace herald::test {
 
 using namespace std::chrono_literals;
 
+/// A TCP connection to 127.0.0.1:`port` with TCP_NODELAY, as a file descriptor (-1 when the
+/// connection is refused); a non-zero `receive_buffer` fixes SO_RCVBUF.
+int connect_loopback(std::uint16_t port, int receive_buffer = 0);
+
 /// A plain blocking TCP client to 127.0.0.1, written against POSIX sockets so that every
 /// wait has a deadline, and able to send arbitrary (also broken) bytes.
 class connection {

@@ -1,6 +1,7 @@
 #include "support/sse_stream.hpp"
 
 #include "net/text.hpp"
+#include "support/http_client.hpp"
 
 #include <arpa/inet.h>
 #include <cerrno>
@@ -28,19 +29,9 @@ std::string lower(std::string_view s) {
 
 sse_stream::sse_stream(std::uint16_t port, std::string_view target, std::string_view extra,
                        int receive_buffer) {
-  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  fd_ = connect_loopback(port, receive_buffer);
   if (fd_ < 0)
-    throw std::runtime_error("socket() failed");
-  if (receive_buffer > 0)
-    setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd_);
     throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
-  }
   std::string req = "GET ";
   req.append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n");
   req.append(extra).append("\r\n");
