@@ -93,9 +93,6 @@ struct group_state {
   std::deque<std::variant<sse_publication, task_publication>> waiting;
   std::size_t holding = 0;
   bool stall_check_armed = false;
-
-  std::uint64_t published = 0;
-  std::uint64_t dropped = 0;
 };
 
 using group_actor = caf::stateful_actor<group_state>;
@@ -106,6 +103,12 @@ std::string group_id(const group_state& st, std::uint64_t seq) {
 
 std::string task_event_id(const group_state& st, std::uint64_t seq) {
   return format_event_id(sse_position{st.settings.task_epoch, seq});
+}
+
+/// Where a per-task stream resumes: after the client's last task event id, or from the start
+/// when it has none or one of another epoch (a restarted node).
+std::uint64_t task_resume_after(const group_state& st, const std::optional<sse_position>& last) {
+  return last && last->epoch == st.settings.task_epoch ? last->seq : 0;
 }
 
 void arm_idle_check(group_actor* self) {
@@ -167,7 +170,6 @@ bool admit(group_actor* self, subscriber& s, std::size_t bytes) {
   if (lag > st.settings.max_lag_bytes) {
     if (auto session = s.session.lock())
       session->close();
-    ++st.dropped;
     return false;
   }
   const auto half = st.settings.max_lag_bytes / 2;
@@ -279,7 +281,6 @@ void on_task_event(group_actor* self, const std::string& task_id, const task_str
   if (st.group_subscribers > 0)
     st.group_batch += frame;
   add_to_ring(st, seq, std::move(frame), {});
-  ++st.published;
   auto t = st.by_task.find(task_id);
   if (t == st.by_task.end())
     return;
@@ -332,7 +333,7 @@ void finish_task_subscription(group_actor* self, std::uint64_t id, const sse_sub
     remove_subscriber(self, id);
     return;
   }
-  auto after = sub.last && sub.last->epoch == st.settings.task_epoch ? sub.last->seq : 0;
+  auto after = task_resume_after(st, sub.last);
   if (log.finished && after >= log.last_seq) {
     sub.refuse(sse_refusal::finished); // it saw the terminal event: 204, stop reconnecting
     remove_subscriber(self, id);
@@ -393,7 +394,6 @@ void handle(group_actor* self, sse_publication& pub) {
   if (st.group_subscribers > 0)
     st.group_batch += frame;
   add_to_ring(st, seq, std::move(frame), std::move(pub.key));
-  ++st.published;
   answer({std::move(id), st.group_subscribers, false});
 }
 
@@ -497,7 +497,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
         // the way the task's events come (registry -> directory -> group): an event
         // published before the registry answers arrives before the log and is held, one
         // published after arrives after it; sequence numbers sort out the overlap.
-        auto after = sub.last && sub.last->epoch == st.settings.task_epoch ? sub.last->seq : 0;
+        auto after = task_resume_after(st, sub.last);
         auto task = sub.task_id;
         st.pending.emplace(id, std::move(sub));
         self->send(st.settings.registry, sse_replay_atom::value, std::move(task), after, st.name,

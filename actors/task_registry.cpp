@@ -32,10 +32,9 @@ struct entry {
   caf::actor supervisor;
   std::vector<waiter> waiters;
   /// The task's stream: progress, custom events and the terminal event, numbered from 1;
-  /// the last `event_log_limit` of them.
-  std::vector<task_stream_event> log;
+  /// the last `event_log_limit` of them, each with what it costs (see `event_bytes`).
+  std::vector<std::pair<task_stream_event, std::size_t>> log;
   std::size_t log_bytes = 0;
-  std::size_t log_dropped = 0;
   std::uint64_t last_seq = 0;
   /// The progress value last published (published again only when it changes).
   std::optional<boost::json::value> published_progress;
@@ -90,12 +89,11 @@ void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string 
       (e.log.size() >= limit || e.log_bytes + size > st.settings.event_log_bytes)) {
     auto drop = std::max<std::size_t>(e.log.size() / 2, 1);
     for (std::size_t i = 0; i < drop; ++i)
-      e.log_bytes -= event_bytes(e.log[i]);
+      e.log_bytes -= e.log[i].second;
     e.log.erase(e.log.begin(), e.log.begin() + static_cast<std::ptrdiff_t>(drop));
-    e.log_dropped += drop;
   }
   e.log_bytes += size;
-  e.log.push_back(ev);
+  e.log.emplace_back(ev, size);
   if (e.record.sse && st.settings.sse_directory)
     self->send(st.settings.sse_directory, sse_task_atom::value, e.record.sse->group,
                task_publication{e.record.id, std::move(ev)});
@@ -348,7 +346,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
           out.route_id = e.record.route_id;
           out.finished = is_terminal(e.record.state);
           out.last_seq = e.last_seq;
-          for (const auto& ev : e.log)
+          for (const auto& [ev, bytes] : e.log)
             if (ev.seq > after)
               out.events.push_back(ev);
         }

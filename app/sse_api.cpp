@@ -27,19 +27,6 @@ struct stream_target {
   std::string route_id; ///< the route such a task must belong to
 };
 
-/// The error body `{Id?, Error}` of `e`.
-net::response error_with_id(net::http_error e, std::string_view id) {
-  json::object body;
-  if (!id.empty())
-    body["Id"] = id;
-  body["Error"] = net::message_of(e);
-  return net::json_response(net::status_of(e), body);
-}
-
-net::response error_saying(net::http_error e, std::string_view message) {
-  return net::error_response(net::status_of(e), message);
-}
-
 /// Where a resuming client left off: `Last-Event-ID`, else `?lastEventId=`. An id that does
 /// not parse is treated as none (the client starts afresh).
 std::optional<actors::sse_position> resume_point(const net::request_context& rq) {
@@ -107,7 +94,7 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
     if (why == actors::sse_refusal::finished)
       (*shared)(net::response{net::status::no_content, 11});
     else
-      (*shared)(error_with_id(net::http_error::task_not_found, id));
+      (*shared)(error_body(net::http_error::task_not_found, id));
   };
   auto group = t.group;
   caf::anon_send(ctx.directory, actors::sse_subscribe_atom::value, std::move(group),
@@ -159,21 +146,19 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   }
   std::string group{rq.param("group")};
   if (!valid_group_name(group)) {
-    res(error_saying(net::http_error::invalid_sse_event,
-                     "The group name must be 1 to 256 bytes without CR, LF or NUL"));
+    res(error_body(net::http_error::invalid_sse_event, {},
+                   "The group name must be 1 to 256 bytes without CR, LF or NUL"));
     return;
   }
   boost::system::error_code ec;
   auto body = json::parse(rq.body(), ec);
   if (ec) {
-    res(error_saying(net::http_error::invalid_json,
-                     std::string{net::message_of(net::http_error::invalid_json)} + ": " +
-                         ec.message()));
+    res(invalid_json(ec));
     return;
   }
   const auto* obj = body.if_object();
   auto bad = [&](std::string_view why) {
-    res(error_saying(net::http_error::invalid_sse_event, why));
+    res(error_body(net::http_error::invalid_sse_event, {}, why));
   };
   if (!obj)
     return bad(R"(The body must be an object: {"event": "...", "data": ..., "id": "..."})");
@@ -263,7 +248,7 @@ void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
                        t.task_id = *id;
                        t.route_id = route_id;
                        if (t.task_id.empty()) {
-                         res(error_with_id(net::http_error::task_not_found, ""));
+                         res(error_body(net::http_error::task_not_found, {}));
                          return;
                        }
                      }
@@ -287,9 +272,9 @@ void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx
                    [ctx](const net::request_context& rq, net::responder res) {
                      std::string group{rq.param("group")};
                      if (!valid_group_name(group)) {
-                       res(error_saying(net::http_error::invalid_sse_event,
-                                        "The group name must be 1 to 256 bytes without CR, "
-                                        "LF or NUL"));
+                       res(error_body(net::http_error::invalid_sse_event, {},
+                                      "The group name must be 1 to 256 bytes without CR, "
+                                      "LF or NUL"));
                        return;
                      }
                      auto name = "/sse/" + path_segment(group);

@@ -69,7 +69,8 @@ net::response encoded(net::status code, const json::value& body, net::media_type
   return net::make_response(code, net::encode(body, media, root), net::content_type(media));
 }
 
-/// The `{Id?, Error}` body of an error, in the negotiated representation.
+} // namespace
+
 net::response error_body(net::http_error e, std::string_view id, std::string_view message,
                          net::media_type media) {
   json::object body;
@@ -83,13 +84,10 @@ net::response error_body(net::http_error e, std::string_view id, net::media_type
   return error_body(e, id, net::message_of(e), media);
 }
 
-/// 400 for a body that does not parse, saying why.
 net::response invalid_json(const boost::system::error_code& ec, net::media_type media) {
   auto e = net::http_error::invalid_json;
   return error_body(e, {}, std::string{net::message_of(e)} + ": " + ec.message(), media);
 }
-
-} // namespace
 
 std::string path_segment(std::string_view id) {
   static constexpr char hex[] = "0123456789ABCDEF";

@@ -26,6 +26,17 @@ std::string random_task_id();
 /// percent-encoded.
 std::string path_segment(std::string_view text);
 
+/// The `{Id?, Error}` body of an error (`Id` when not empty), with its status, in `media`;
+/// the message is the error table's unless given.
+net::response error_body(net::http_error e, std::string_view id, std::string_view message,
+                         net::media_type media = net::media_type::json);
+net::response error_body(net::http_error e, std::string_view id,
+                         net::media_type media = net::media_type::json);
+
+/// 400 for a body that does not parse, saying why.
+net::response invalid_json(const boost::system::error_code& ec,
+                           net::media_type media = net::media_type::json);
+
 /// The HTTP error that carries a task error.
 net::http_error http_error_of(actors::task_error e) noexcept;
 

@@ -88,11 +88,8 @@ void session::push(shared_bytes bytes) {
 
 void session::end_stream() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
-    if (!self->streaming_ || self->stream_ending_)
-      return;
-    self->stream_ending_ = true;
-    if (!self->writing_)
-      self->finish_stream();
+    if (self->streaming_)
+      self->end_stream_after(nullptr);
   });
 }
 
@@ -100,13 +97,7 @@ void session::drain() {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     self->draining_ = true;
     if (self->streaming_) {
-      if (self->stream_ending_)
-        return;
-      if (self->farewell_ && !self->farewell_->empty())
-        self->queue_on_stream(self->farewell_, false);
-      self->stream_ending_ = true;
-      if (!self->writing_)
-        self->finish_stream();
+      self->end_stream_after(self->farewell_);
       return;
     }
     // Nothing of a next request has arrived: there is no exchange to finish.
@@ -404,6 +395,15 @@ void session::read_stream() {
                             }
                             self->read_stream();
                           });
+}
+
+void session::end_stream_after(shared_bytes last) {
+  if (stream_ending_)
+    return;
+  queue_on_stream(std::move(last), false); // nothing when null
+  stream_ending_ = true;
+  if (!writing_)
+    finish_stream(); // else the write in flight finishes it
 }
 
 void session::finish_stream() {

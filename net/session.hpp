@@ -127,6 +127,8 @@ class session : public std::enable_shared_from_this<session> {
   /// A stream write finished: reports the pushed bytes written so far.
   void stream_write_done();
   void read_stream();
+  /// Queues `last` (if any), then ends the stream once everything queued is written.
+  void end_stream_after(shared_bytes last);
   void finish_stream();
   void linger();
   void do_close();
