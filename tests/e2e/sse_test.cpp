@@ -382,6 +382,21 @@ BOOST_AUTO_TEST_CASE(publishing_over_http_is_off_without_a_key) {
   BOOST_TEST(r.status == 403u);
 }
 
+BOOST_AUTO_TEST_CASE(a_group_name_that_cannot_be_framed_is_refused) {
+  app::server node{sse_config()};
+  in_process_node run{node};
+  // A LF would end the X-Pode-Sse-Group header and the `pode.open` line; an over-long name
+  // is refused too. Both for streaming and for publishing; the node keeps serving.
+  const std::string too_long(300, 'g');
+  for (const auto& group : std::vector<std::string>{"a%0Ab", "a%00b", too_long}) {
+    auto stream = call(run.port(), "GET", "/sse/" + group, "", "Accept: text/event-stream\r\n");
+    BOOST_TEST(stream.status == 400u, group);
+    BOOST_TEST(stream.text("Error").find("group name") != std::string::npos);
+    BOOST_TEST(publish(run.port(), group, R"({"data":1})").status == 400u, group);
+  }
+  BOOST_TEST(publish(run.port(), "fine", R"({"data":1})").status == 202u);
+}
+
 BOOST_AUTO_TEST_CASE(a_group_resumes_from_its_ring_and_a_new_epoch_replays_it_all) {
   app::server node{sse_config()};
   node.sse_route("/feed", "feed");
