@@ -27,41 +27,46 @@ void finish(caf::event_based_actor* self, const std::shared_ptr<gathering>& g) {
   self->quit();
 }
 
+/// The short-lived actor behind `gather`. (Spawned from a function with arguments: CAF 0.17
+/// dereferences a null argument tuple for a lambda spawned without any.)
+caf::behavior gathering_actor(caf::event_based_actor* self, std::vector<caf::actor> targets,
+                              caf::message request, std::chrono::milliseconds deadline,
+                              std::function<void(std::vector<boost::json::value>)> done) {
+  auto g = std::make_shared<gathering>();
+  g->answers.resize(targets.size());
+  g->outstanding = targets.size();
+  g->done = std::move(done);
+  if (targets.empty()) {
+    finish(self, g);
+    return {};
+  }
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    // An infinite request and a deadline of our own: CAF 0.17 never cancels the timers of
+    // finite requests.
+    self->request(targets[i], caf::infinite, request)
+        .then(
+            [self, g, i](boost::json::value& v) {
+              g->answers[i] = std::move(v);
+              if (--g->outstanding == 0)
+                finish(self, g);
+            },
+            [self, g](caf::error&) {
+              if (--g->outstanding == 0)
+                finish(self, g);
+            });
+  }
+  self->delayed_send(self, deadline, gather_deadline_atom::value);
+  return {
+      [self, g](gather_deadline_atom) { finish(self, g); },
+  };
+}
+
 } // namespace
 
 void gather(caf::actor_system& system, std::vector<caf::actor> targets, caf::message request,
             std::chrono::milliseconds deadline,
             std::function<void(std::vector<boost::json::value>)> done) {
-  system.spawn([targets = std::move(targets), request = std::move(request), deadline,
-                done = std::move(done)](caf::event_based_actor* self) mutable -> caf::behavior {
-    auto g = std::make_shared<gathering>();
-    g->answers.resize(targets.size());
-    g->outstanding = targets.size();
-    g->done = std::move(done);
-    if (targets.empty()) {
-      finish(self, g);
-      return {};
-    }
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-      // An infinite request and a deadline of our own: CAF 0.17 never cancels the timers of
-      // finite requests.
-      self->request(targets[i], caf::infinite, request)
-          .then(
-              [self, g, i](boost::json::value& v) {
-                g->answers[i] = std::move(v);
-                if (--g->outstanding == 0)
-                  finish(self, g);
-              },
-              [self, g](caf::error&) {
-                if (--g->outstanding == 0)
-                  finish(self, g);
-              });
-    }
-    self->delayed_send(self, deadline, gather_deadline_atom::value);
-    return {
-        [self, g](gather_deadline_atom) { finish(self, g); },
-    };
-  });
+  system.spawn(gathering_actor, std::move(targets), std::move(request), deadline, std::move(done));
 }
 
 void ask(caf::actor_system& system, caf::actor target, caf::message request,
