@@ -212,6 +212,16 @@ void apply_demo(demo_settings& d, const json::value& v) {
        });
 }
 
+void apply_ui(ui_settings& u, const json::value& v) {
+  walk(v, "ui",
+       {
+           {"enabled",
+            [&](auto& x, auto& k) {
+              u.enabled = boolean(x, k);
+            }},
+       });
+}
+
 void apply_document(config& c, const json::value& doc) {
   walk(doc, "",
        {
@@ -254,6 +264,10 @@ void apply_document(config& c, const json::value& doc) {
            {"demo",
             [&](auto& x, auto&) {
               apply_demo(c.demo, x);
+            }},
+           {"ui",
+            [&](auto& x, auto&) {
+              apply_ui(c.ui, x);
             }},
        });
 }

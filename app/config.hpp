@@ -60,6 +60,11 @@ struct demo_settings {
   std::chrono::milliseconds event_gap{10'000};
 };
 
+/// The demo page (`GET /`, `GET /ui/{file}`, `GET /ui/routes`), served unless disabled.
+struct ui_settings {
+  bool enabled = true;
+};
+
 /// The node's whole configuration: one immutable value, validated before anything starts.
 /// Every field's default is written here and documented in the README.
 struct config {
@@ -78,6 +83,7 @@ struct config {
   task_settings tasks;
   sse_config sse;
   demo_settings demo;
+  ui_settings ui;
 };
 
 /// What loading the configuration gave: a config, a request for help, or an error message
