@@ -8,6 +8,7 @@
 #include "actors/task_registry.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
+#include "app/web_ui.hpp"
 #include "net/listener.hpp"
 #include "net/log.hpp"
 
@@ -78,6 +79,8 @@ struct server::impl {
   std::shared_ptr<actors::task_census> census = std::make_shared<actors::task_census>();
   std::size_t abandoned = 0;
   std::set<std::string> events_patterns;
+  /// The async routes as declared, for the demo page's route list.
+  std::vector<std::shared_ptr<const actors::route_spec>> async_routes;
 
   std::shared_ptr<net::service> service = std::make_shared<net::service>();
   std::shared_ptr<net::listener> listener;
@@ -134,6 +137,8 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
       return net::error_response(net::http_error::shutting_down);
     return net::make_response(net::status::ok, R"({"status":"ready"})", "application/json");
   });
+  if (s.cfg.ui.enabled)
+    add_web_ui(*s.service, s.async_routes);
 }
 
 server::~server() {
@@ -205,6 +210,7 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
     throw;
   }
   s.supervisors.push_back(std::move(supervisor));
+  s.async_routes.push_back(std::move(spec));
   return *this;
 }
 

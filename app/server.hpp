@@ -46,7 +46,9 @@ struct async_options : actors::route_options {
 ///
 /// Every node also answers `GET /health`, `GET /ready`, the task endpoints
 /// `GET /tasks/{id}`, `DELETE /tasks/{id}` and `POST /tasks/query`, and the SSE endpoints
-/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`).
+/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`), and, unless
+/// `ui.enabled` is false, the demo page: `GET /`, `GET /ui/{file}`, `GET /ui/routes` (so an app
+/// with its own `GET /` turns the page off).
 class server {
  public:
   explicit server(config cfg);
