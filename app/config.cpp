@@ -237,6 +237,16 @@ void apply_admin(admin_config& a, const json::value& v) {
        });
 }
 
+void apply_ui(ui_settings& u, const json::value& v) {
+  walk(v, "ui",
+       {
+           {"enabled",
+            [&](auto& x, auto& k) {
+              u.enabled = boolean(x, k);
+            }},
+       });
+}
+
 void apply_document(config& c, const json::value& doc) {
   walk(doc, "",
        {
@@ -283,6 +293,10 @@ void apply_document(config& c, const json::value& doc) {
            {"admin",
             [&](auto& x, auto&) {
               apply_admin(c.admin, x);
+            }},
+           {"ui",
+            [&](auto& x, auto&) {
+              apply_ui(c.ui, x);
             }},
        });
 }

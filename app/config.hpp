@@ -74,6 +74,11 @@ struct admin_config {
   std::string key;
 };
 
+/// The demo page (`GET /`, `GET /ui/{file}`, `GET /ui/routes`), served unless disabled.
+struct ui_settings {
+  bool enabled = true;
+};
+
 /// The node's whole configuration: one immutable value, validated before anything starts.
 /// Every field's default is written here and documented in the README.
 struct config {
@@ -93,6 +98,7 @@ struct config {
   sse_config sse;
   demo_settings demo;
   admin_config admin;
+  ui_settings ui;
 };
 
 /// What loading the configuration gave: a config, a request for help, or an error message

@@ -9,6 +9,7 @@
 #include "app/admin_api.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
+#include "app/web_ui.hpp"
 #include "net/listener.hpp"
 #include "net/log.hpp"
 #include "net/metrics.hpp"
@@ -83,6 +84,8 @@ struct server::impl {
   /// Publish-to-write latency of every group's fan-outs (`/metrics`).
   std::shared_ptr<net::histogram> publish_latency = std::make_shared<net::histogram>();
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+  /// The async routes as declared, for the demo page's route list.
+  std::vector<std::shared_ptr<const actors::route_spec>> async_routes;
 
   std::shared_ptr<net::service> service = std::make_shared<net::service>();
   std::shared_ptr<net::listener> listener;
@@ -146,6 +149,8 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
       return net::error_response(net::http_error::shutting_down);
     return net::make_response(net::status::ok, R"({"status":"ready"})", "application/json");
   });
+  if (s.cfg.ui.enabled)
+    add_web_ui(*s.service, s.async_routes);
 }
 
 server::~server() {
@@ -217,6 +222,7 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
     throw;
   }
   s.supervisors.push_back(std::move(supervisor));
+  s.async_routes.push_back(std::move(spec));
   return *this;
 }
 

@@ -46,9 +46,11 @@ struct async_options : actors::route_options {
 ///
 /// Every node also answers `GET /health`, `GET /ready`, the task endpoints
 /// `GET /tasks/{id}`, `DELETE /tasks/{id}` and `POST /tasks/query`, and the SSE endpoints
-/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`). Unless
-/// `admin.enabled` is false, a second listener on `admin.bind:admin.port` serves the admin API
-/// (with `admin.key`) and `GET /metrics` (see admin_api.hpp).
+/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`), and, unless
+/// `ui.enabled` is false, the demo page: `GET /`, `GET /ui/{file}`, `GET /ui/routes` (so an app
+/// with its own `GET /` turns the page off). Unless `admin.enabled` is false, a second
+/// listener on `admin.bind:admin.port` serves the admin API (with `admin.key`) and
+/// `GET /metrics` (see admin_api.hpp).
 class server {
  public:
   explicit server(config cfg);

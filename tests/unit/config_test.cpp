@@ -233,6 +233,21 @@ BOOST_AUTO_TEST_CASE(the_admin_key_can_come_from_the_environment) {
   BOOST_TEST(accepted(run({})).admin.key.empty());
 }
 
+BOOST_AUTO_TEST_CASE(the_demo_page_is_on_by_default_and_can_be_turned_off) {
+  BOOST_TEST(config{}.ui.enabled);
+  BOOST_TEST(accepted(parse_config("{}")).ui.enabled);
+  BOOST_TEST(accepted(parse_config(R"({"ui": {}})")).ui.enabled);
+  BOOST_TEST(!accepted(parse_config(R"({"ui": {"enabled": false}})")).ui.enabled);
+  BOOST_TEST(accepted(parse_config(R"({"ui": {"enabled": true}})")).ui.enabled);
+}
+
+BOOST_AUTO_TEST_CASE(bad_ui_settings_are_named) {
+  BOOST_TEST(rejected(parse_config(R"({"ui": {"enabled": "no"}})")) ==
+             "ui.enabled: must be true or false");
+  BOOST_TEST(rejected(parse_config(R"({"ui": {"path": "/"}})")) == "ui.path: unknown key");
+  BOOST_TEST(rejected(parse_config(R"({"ui": false})")) == "ui: must be a JSON object");
+}
+
 BOOST_AUTO_TEST_CASE(every_log_level_is_accepted) {
   const std::pair<const char*, level> levels[] = {{"trace", level::trace}, {"debug", level::debug},
                                                   {"info", level::info},   {"warn", level::warn},
