@@ -199,7 +199,8 @@ std::string render_table(const std::vector<column>& columns, const std::vector<r
   };
   std::string out = line([&](std::size_t i) -> std::string_view { return columns[i].header; });
   for (const auto& r : rows)
-    out += line([&](std::size_t i) -> std::string_view { return i < r.size() ? r[i] : ""; });
+    out += line(
+        [&](std::size_t i) { return i < r.size() ? std::string_view{r[i]} : std::string_view{}; });
   return out;
 }
 
