@@ -1,5 +1,6 @@
 #include "actors/connection.hpp"
 
+#include "actors/inspect.hpp"
 #include "actors/messages.hpp"
 #include "actors/sse_messages.hpp"
 #include "net/log.hpp"
@@ -7,6 +8,7 @@
 #include "net/session.hpp"
 
 #include <any>
+#include <boost/json/object.hpp>
 #include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/all.hpp>
@@ -46,12 +48,41 @@ class observer final : public net::session_observer {
     ack_ = std::move(ack);
   }
 
+  /// The stream's subscription, if any (on the session's strand, like `attach`).
+  const std::shared_ptr<sse_ack_state>& subscription() const noexcept { return ack_; }
+
  private:
   caf::actor self_;
   caf::actor group_;
   std::uint64_t subscriber_ = 0;
   std::shared_ptr<sse_ack_state> ack_;
 };
+
+/// The connection's state for the admin API, from its session and its subscription.
+boost::json::value describe(const net::session& session, const sse_ack_state* sub) {
+  auto info = session.describe();
+  boost::json::object out;
+  out["Id"] = info.id;
+  out["Peer"] = info.peer.address().to_string() + ":" + std::to_string(info.peer.port());
+  out["AgeSeconds"] = std::chrono::duration<double>(info.age).count();
+  out["Kind"] = info.streaming ? "sse" : "plain";
+  out["Requests"] = info.requests;
+  out["QueuedBytes"] = info.queued_bytes;
+  out["WrittenBytes"] = info.stream_written;
+  if (sub) {
+    auto sent = sub->sent.load(std::memory_order_relaxed);
+    auto written = sub->written.load(std::memory_order_acquire);
+    out["Subscription"] = {
+        {"Group", sub->group},
+        {"Task", sub->task.empty() ? boost::json::value{} : boost::json::value(sub->task)},
+        {"Subscriber", sub->subscriber}};
+    out["LagBytes"] = sent > written ? sent - written : 0;
+  } else {
+    out["Subscription"] = nullptr;
+    out["LagBytes"] = 0;
+  }
+  return out;
+}
 
 /// What the actor owns.
 struct connection_state {
@@ -128,6 +159,12 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
               const std::shared_ptr<sse_ack_state>& ack) {
         state->link->attach(group, subscriber, ack);
       },
+      [state](inspect_atom) -> boost::json::value {
+        // Runs on the session's strand, like everything this actor does.
+        if (!state->session)
+          return nullptr;
+        return describe(*state->session, state->link->subscription().get());
+      },
       [self, id = session->id()](closed_atom) {
         herald::log::debug("connection ", id, " closed");
         self->quit();
@@ -137,6 +174,7 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
     herald::log::debug("connection ", session->id(), " from ",
                        session->peer().address().to_string(), ":", session->peer().port(),
                        " opened");
+  session->set_owner(handle);
   session->start(state->link);
   return handle;
 }

@@ -1,11 +1,13 @@
 #include "actors/route_supervisor.hpp"
 
 #include "actors/admission.hpp"
+#include "actors/inspect.hpp"
 #include "actors/task_actor.hpp"
 #include "actors/task_control.hpp"
 #include "actors/task_messages.hpp"
 #include "net/log.hpp"
 
+#include <boost/json/object.hpp>
 #include <caf/all.hpp>
 #include <unordered_map>
 
@@ -40,6 +42,11 @@ struct supervisor_state {
   std::optional<admission> rule;
   std::unordered_map<std::string, held_task> tasks;
   std::unordered_map<caf::actor_addr, std::string> actors; ///< running task actors
+  /// Since start: tasks admitted (to run or to wait), refused for a full queue, and whose
+  /// actor died without reporting an outcome.
+  std::uint64_t admitted = 0;
+  std::uint64_t refused = 0;
+  std::uint64_t crashed = 0;
   static inline const char* name = "route_supervisor";
 };
 
@@ -118,6 +125,7 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
     if (dm.reason && dm.reason != caf::exit_reason::normal) {
       auto why = describe(dm.reason);
       herald::log::warn("task ", id, " of ", st.route->route_id, " died: ", why);
+      ++st.crashed;
       self->send(st.registry, crashed_atom::value, id,
                  "The task's actor terminated unexpectedly: " + why);
     }
@@ -137,11 +145,13 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
         }
         auto verdict = st.rule->admit(id);
         if (verdict == admission::verdict::full) {
+          ++st.refused;
           task_reply refused{task_error::queue_full, id, {}};
           refused.retry_after = st.settings.retry_after;
           sub.reply(std::move(refused));
           return;
         }
+        ++st.admitted;
         auto control = std::make_shared<task_control>();
         held_task held;
         held.input = std::move(sub.input);
@@ -199,6 +209,32 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
                           st.settings.cancel_grace.count(), " ms; its slot is released");
         st.tasks.erase(it);
         free_slot(self, id);
+      },
+      [self](inspect_atom) -> boost::json::value {
+        const auto& st = self->state;
+        const auto& r = *st.route;
+        boost::json::object out;
+        out["Id"] = r.route_id;
+        out["Method"] = r.method;
+        out["Path"] = r.path;
+        out["MaxConcurrent"] = st.rule->max_concurrent();
+        out["MaxQueued"] = st.rule->max_queued();
+        out["Running"] = st.rule->running();
+        out["Queued"] = st.rule->queued();
+        out["Admitted"] = st.admitted;
+        out["Refused"] = st.refused;
+        out["Crashed"] = st.crashed;
+        out["Cancellable"] = r.cancellable;
+        out["Blocking"] = r.blocking;
+        if (r.timeout)
+          out["Timeout"] = std::chrono::duration<double>(*r.timeout).count();
+        else
+          out["Timeout"] = nullptr;
+        if (r.sse)
+          out["Sse"] = {{"Group", r.sse_group}, {"EventsUrl", r.events_pattern}};
+        else
+          out["Sse"] = nullptr;
+        return out;
       },
       [self](position_atom, const std::vector<std::string>& ids) {
         std::vector<std::size_t> out;

@@ -1,8 +1,11 @@
 #include "actors/sse_directory.hpp"
 
+#include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "net/log.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <caf/all.hpp>
 #include <unordered_map>
 
@@ -96,6 +99,55 @@ caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
           self->request(g.handle, caf::infinite, sse_drain_atom::value)
               .then([done](bool) mutable { done(); }, [done](caf::error&) mutable { done(); });
         return promise;
+      },
+      [self](inspect_atom) -> caf::result<boost::json::value> {
+        // Every live group's own account of itself, by name. (Groups are not spawned here:
+        // looking must not create.)
+        auto& groups = self->state.groups;
+        auto promise = self->make_response_promise<boost::json::value>();
+        struct gathered {
+          std::vector<boost::json::value> answers;
+          std::size_t left = 0;
+        };
+        auto g = std::make_shared<gathered>();
+        g->left = groups.size();
+        auto finish = [promise, g]() mutable {
+          boost::json::array out;
+          for (auto& a : g->answers)
+            if (a.is_object())
+              out.push_back(std::move(a));
+          std::sort(out.begin(), out.end(),
+                    [](const boost::json::value& a, const boost::json::value& b) {
+                      return a.at("Name").as_string() < b.at("Name").as_string();
+                    });
+          promise.deliver(boost::json::value(std::move(out)));
+        };
+        if (groups.empty()) {
+          finish();
+          return promise;
+        }
+        for (auto& [name, entry] : groups)
+          self->request(entry.handle, caf::infinite, inspect_atom::value, false)
+              .then(
+                  [g, finish](boost::json::value& v) mutable {
+                    g->answers.push_back(std::move(v));
+                    if (--g->left == 0)
+                      finish();
+                  },
+                  [g, finish](caf::error&) mutable {
+                    if (--g->left == 0)
+                      finish();
+                  });
+        return promise;
+      },
+      [self](inspect_atom, const std::string& name) {
+        // The group answers the asker itself, with its subscribers; null when none lives.
+        auto promise = self->make_response_promise();
+        auto it = self->state.groups.find(name);
+        if (it == self->state.groups.end())
+          promise.deliver(boost::json::value{});
+        else
+          promise.delegate(it->second.handle, inspect_atom::value, true);
       },
       [self](caf::put_atom, caf::actor registry) {
         // Set once by the node right after spawning, before any group exists.

@@ -1,5 +1,6 @@
 #include "actors/sse_group.hpp"
 
+#include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_stream.hpp"
 #include "net/fanout.hpp"
@@ -8,6 +9,8 @@
 #include "net/sse_frame.hpp"
 
 #include <algorithm>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <caf/all.hpp>
 #include <deque>
 #include <unordered_map>
@@ -77,7 +80,14 @@ struct group_state {
   /// Frames waiting for the next flush: one batch for the whole group, one per task with
   /// subscribers; tasks whose stream ends with this flush.
   std::string group_batch;
-  std::unordered_map<std::string, std::string> task_batches;
+  std::size_t group_batch_events = 0;
+  /// When the oldest event waiting in any batch was taken (for the publish-to-write latency).
+  steady::time_point batch_since{};
+  struct task_batch {
+    std::string bytes;
+    std::size_t events = 0;
+  };
+  std::unordered_map<std::string, task_batch> task_batches;
   std::vector<std::string> ending;
   bool flush_scheduled = false;
   net::fanout_channel channel;
@@ -93,6 +103,13 @@ struct group_state {
   std::deque<std::variant<sse_publication, task_publication>> waiting;
   std::size_t holding = 0;
   bool stall_check_armed = false;
+
+  /// Since the group started: events numbered, deliveries handed to streams, deliveries not
+  /// made because their subscriber was disconnected for lag, and such disconnects.
+  std::uint64_t published = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t slow_disconnects = 0;
 };
 
 using group_actor = caf::stateful_actor<group_state>;
@@ -166,6 +183,7 @@ bool admit(group_actor* self, subscriber& s, std::size_t bytes) {
   auto& st = self->state;
   auto now = steady::now();
   s.sent += bytes;
+  s.ack->sent.store(s.sent, std::memory_order_relaxed);
   auto lag = lag_of(s, now);
   if (lag > st.settings.max_lag_bytes) {
     if (auto session = s.session.lock())
@@ -192,26 +210,34 @@ void flush(group_actor* self) {
   st.flush_scheduled = false;
   std::vector<std::uint64_t> kicked;
   std::vector<std::uint64_t> ended;
+  auto since = st.batch_since;
+  st.batch_since = {};
   if (!st.group_batch.empty()) {
     net::fanout f;
     f.bytes = std::make_shared<const std::string>(std::move(st.group_batch));
+    f.published_at = since;
     st.group_batch = {};
+    auto events = std::exchange(st.group_batch_events, 0);
     f.targets.reserve(st.group_subscribers);
     for (auto& [id, s] : st.subscribers)
       if (s.task.empty()) {
-        if (admit(self, s, f.bytes->size()))
+        if (admit(self, s, f.bytes->size())) {
           f.targets.push_back(s.session);
-        else
+          st.delivered += events;
+        } else {
           kicked.push_back(id);
+          st.dropped += events;
+        }
       }
     st.channel.send(std::move(f));
   }
   for (auto& [task, batch] : st.task_batches) {
     auto t = st.by_task.find(task);
-    if (t == st.by_task.end() || batch.empty())
+    if (t == st.by_task.end() || batch.bytes.empty())
       continue;
     net::fanout f;
-    f.bytes = std::make_shared<const std::string>(std::move(batch));
+    f.bytes = std::make_shared<const std::string>(std::move(batch.bytes));
+    f.published_at = since;
     // The task finished: this batch ends with `pode.close`, and so do its streams.
     f.end_after = std::find(st.ending.begin(), st.ending.end(), task) != st.ending.end();
     for (auto id : t->second) {
@@ -220,9 +246,11 @@ void flush(group_actor* self) {
         continue;
       if (!admit(self, s, f.bytes->size())) {
         kicked.push_back(id);
+        st.dropped += batch.events;
         continue;
       }
       f.targets.push_back(s.session);
+      st.delivered += batch.events;
       if (f.end_after)
         ended.push_back(id);
     }
@@ -230,6 +258,7 @@ void flush(group_actor* self) {
   }
   st.task_batches.clear();
   st.ending.clear();
+  st.slow_disconnects += kicked.size();
   for (auto id : kicked) {
     herald::log::info("sse group ", st.name, ": subscriber ", id,
                       " fell too far behind and was disconnected");
@@ -248,6 +277,14 @@ void schedule_flush(group_actor* self) {
     return;
   st.flush_scheduled = true;
   self->send(self, sse_flush_atom::value);
+}
+
+/// Adds a framed event to the group batch.
+void add_to_batch(group_state& st, const std::string& frame) {
+  if (st.batch_since == steady::time_point{})
+    st.batch_since = steady::now();
+  st.group_batch += frame;
+  ++st.group_batch_events;
 }
 
 void add_to_ring(group_state& st, std::uint64_t seq, std::string frame, std::string key) {
@@ -276,10 +313,11 @@ std::string ring_replay(const group_state& st, const std::optional<sse_position>
 void on_task_event(group_actor* self, const std::string& task_id, const task_stream_event& ev) {
   auto& st = self->state;
   auto seq = ++st.seq;
+  ++st.published;
   std::string frame;
   append_task_event(frame, ev, task_id, stream_form::group, group_id(st, seq));
   if (st.group_subscribers > 0)
-    st.group_batch += frame;
+    add_to_batch(st, frame);
   add_to_ring(st, seq, std::move(frame), {});
   auto t = st.by_task.find(task_id);
   if (t == st.by_task.end())
@@ -294,9 +332,12 @@ void on_task_event(group_actor* self, const std::string& task_id, const task_str
   }
   if (live) {
     auto& batch = st.task_batches[task_id];
-    append_task_event(batch, ev, task_id, stream_form::task, task_event_id(st, ev.seq));
+    if (st.batch_since == steady::time_point{})
+      st.batch_since = steady::now();
+    ++batch.events;
+    append_task_event(batch.bytes, ev, task_id, stream_form::task, task_event_id(st, ev.seq));
     if (ev.kind == task_stream_kind::completed) {
-      append_close_event(batch, task_event_id(st, ev.seq + 1));
+      append_close_event(batch.bytes, task_event_id(st, ev.seq + 1));
       st.ending.push_back(task_id);
     }
   }
@@ -310,6 +351,9 @@ std::uint64_t add_subscriber(group_actor* self, const sse_subscription& sub) {
   s.session = sub.session;
   s.task = sub.task_id;
   s.replaying = !sub.task_id.empty();
+  s.ack->group = st.name;
+  s.ack->task = sub.task_id;
+  s.ack->subscriber = id;
   st.subscribers.emplace(id, std::move(s));
   st.by_actor[sub.subscriber.address()] = id;
   if (sub.task_id.empty())
@@ -388,11 +432,12 @@ void handle(group_actor* self, sse_publication& pub) {
       if (e.key == pub.key)
         return answer({group_id(st, e.seq), st.group_subscribers, true});
   auto seq = ++st.seq;
+  ++st.published;
   auto id = group_id(st, seq);
   std::string frame;
   net::append_sse_event(frame, net::sse_event{pub.event, pub.data, id});
   if (st.group_subscribers > 0)
-    st.group_batch += frame;
+    add_to_batch(st, frame);
   add_to_ring(st, seq, std::move(frame), std::move(pub.key));
   answer({std::move(id), st.group_subscribers, false});
 }
@@ -455,6 +500,48 @@ void release_waiting(group_actor* self) {
   schedule_after(self);
 }
 
+/// The group's state for the admin API and `/metrics`; with its subscribers when `detailed`.
+boost::json::value describe(group_state& st, bool detailed) {
+  boost::json::object out;
+  out["Name"] = st.name;
+  out["Epoch"] = st.epoch;
+  out["LastSeq"] = st.seq;
+  out["Subscribers"] = st.subscribers.size();
+  out["GroupSubscribers"] = st.group_subscribers;
+  out["TaskSubscribers"] = st.subscribers.size() - st.group_subscribers;
+  out["Ring"] = {{"Events", st.ring.size()}, {"Bytes", st.ring_bytes}};
+  out["Published"] = st.published;
+  out["Delivered"] = st.delivered;
+  out["Dropped"] = st.dropped;
+  out["SlowDisconnects"] = st.slow_disconnects;
+  out["Waiting"] = st.waiting.size();
+  out["IdleSeconds"] = std::chrono::duration<double>(steady::now() - st.last_activity).count();
+  if (detailed) {
+    auto now = steady::now();
+    boost::json::array list;
+    for (auto& [id, s] : st.subscribers) {
+      boost::json::object o;
+      o["Subscriber"] = id;
+      if (auto session = s.session.lock())
+        o["Connection"] = session->id();
+      else
+        o["Connection"] = nullptr;
+      o["Task"] = s.task.empty() ? boost::json::value{} : boost::json::value(s.task);
+      o["LagBytes"] = lag_of(s, now);
+      o["Holding"] = s.holding;
+      o["Replaying"] = s.replaying;
+      list.push_back(std::move(o));
+    }
+    std::sort(list.begin(), list.end(),
+              [](const boost::json::value& a, const boost::json::value& b) {
+                return a.at("Subscriber").to_number<std::uint64_t>() <
+                       b.at("Subscriber").to_number<std::uint64_t>();
+              });
+    out["SubscriberList"] = std::move(list);
+  }
+  return out;
+}
+
 caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch,
                         sse_settings settings, caf::actor directory) {
   auto& st = self->state;
@@ -462,6 +549,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
   st.epoch = epoch;
   st.settings = std::move(settings);
   st.directory = std::move(directory);
+  st.channel.measure(st.settings.latency);
   // A stray message must never take a group and its subscribers down.
   self->set_default_handler(caf::print_and_drop);
   self->set_down_handler([self](caf::down_msg& dm) {
@@ -546,6 +634,9 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
         release_waiting(self);
       },
       [self](sse_flush_atom) { flush(self); },
+      [self](inspect_atom, bool detailed) -> boost::json::value {
+        return describe(self->state, detailed);
+      },
       // Asked by the directory at shutdown: answered once what was waiting is on its way to
       // the connections.
       [self](sse_drain_atom) {

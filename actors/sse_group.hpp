@@ -11,7 +11,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+
+namespace herald::net {
+class histogram;
+}
 
 namespace herald::actors {
 
@@ -29,6 +34,8 @@ struct sse_settings {
   std::uint64_t task_epoch = 0;
   /// The task registry, which per-task streams replay from.
   caf::actor registry;
+  /// Where fan-outs record their publish-to-write latency (none when null).
+  std::shared_ptr<net::histogram> latency;
 };
 
 /// Messages it handles (see sse_messages.hpp):

@@ -99,6 +99,12 @@ struct sse_ack_state {
   /// Non-zero while the group waits for `written` to reach it (a far-behind subscriber
   /// holding publications back): the connection then sends `sse_ack_atom` once.
   std::atomic<std::uint64_t> wake_at{0};
+  /// Bytes of frames the group has sent so far (group writes, inspection reads: the lag).
+  std::atomic<std::uint64_t> sent{0};
+  /// What the subscription is, for inspection; set by the group before it shares the block.
+  std::string group;
+  std::string task; ///< empty: the whole group
+  std::uint64_t subscriber = 0;
 };
 
 /// The group's acceptance of a subscription: what the stream starts with.

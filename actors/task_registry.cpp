@@ -1,12 +1,16 @@
 #include "actors/task_registry.hpp"
 
+#include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_control.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_query.hpp"
 #include "actors/task_stream.hpp"
 #include "net/log.hpp"
+#include "net/metrics.hpp"
 
+#include <array>
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
 #include <map>
@@ -42,8 +46,18 @@ struct entry {
   std::optional<std::multimap<std::chrono::steady_clock::time_point, std::string>::iterator> expiry;
 };
 
+/// What the registry counts per route, since start (for `/metrics` and the admin API).
+struct route_totals {
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t aborted = 0;
+  /// From `StartingTime` to `CompletedTime`, of tasks that started.
+  net::histogram durations;
+};
+
 struct registry_state {
   registry_settings settings;
+  std::map<std::string, route_totals> totals;
   std::unordered_map<std::string, entry> tasks;
   /// Unfinished tasks by `ExpireTime`, on the steady clock (a system clock stepped back must
   /// not delay timeouts).
@@ -133,11 +147,86 @@ void answer(registry_actor* self, const entry& e, reply_fn reply) {
 
 void arm_at(registry_actor* self, steady::time_point deadline);
 
+void count_outcome(registry_state& st, const task_record& r) {
+  auto& t = st.totals[r.route_id];
+  if (r.state == task_state::completed)
+    ++t.completed;
+  else if (r.state == task_state::failed)
+    ++t.failed;
+  else
+    ++t.aborted;
+  if (r.starting && r.completed)
+    t.durations.observe(*r.completed - *r.starting);
+}
+
+boost::json::value histogram_json(const net::histogram_snapshot& h) {
+  boost::json::array bounds;
+  boost::json::array cumulative;
+  for (auto b : h.bounds)
+    bounds.push_back(b);
+  for (auto c : h.cumulative)
+    cumulative.push_back(c);
+  return {{"Bounds", std::move(bounds)},
+          {"Cumulative", std::move(cumulative)},
+          {"Count", h.count},
+          {"Sum", h.sum}};
+}
+
+/// Per route: tasks held now by state, outcomes since start and task durations.
+boost::json::value describe_routes(const registry_state& st) {
+  std::map<std::string, std::array<std::uint64_t, 5>> states;
+  for (const auto& [id, e] : st.tasks)
+    ++states[e.record.route_id][static_cast<std::size_t>(e.record.state)];
+  boost::json::object out;
+  auto names = {task_state::not_started, task_state::running, task_state::completed,
+                task_state::failed, task_state::aborted};
+  auto route = [&](const std::string& id) -> boost::json::object& {
+    auto& v = out[id];
+    if (!v.is_object()) {
+      boost::json::object o;
+      boost::json::object by_state;
+      for (auto s : names)
+        by_state[to_string(s)] = 0;
+      o["States"] = std::move(by_state);
+      o["Outcomes"] = {{"Completed", 0}, {"Failed", 0}, {"Aborted", 0}};
+      o["Durations"] = histogram_json(net::histogram{}.snapshot());
+      v = std::move(o);
+    }
+    return v.as_object();
+  };
+  for (const auto& [id, counts] : states) {
+    auto& by_state = route(id)["States"].as_object();
+    for (auto s : names)
+      by_state[to_string(s)] = counts[static_cast<std::size_t>(s)];
+  }
+  for (const auto& [id, t] : st.totals) {
+    auto& o = route(id);
+    o["Outcomes"] = {{"Completed", t.completed}, {"Failed", t.failed}, {"Aborted", t.aborted}};
+    o["Durations"] = histogram_json(t.durations.snapshot());
+  }
+  return out;
+}
+
+/// A task object for the admin API: with the number of events in its log, or the log itself.
+boost::json::object describe_task(const entry& e, bool with_events) {
+  auto obj = to_json(e.record);
+  obj["EventCount"] = e.log.size();
+  obj["LastEventSeq"] = e.last_seq;
+  if (with_events) {
+    boost::json::array events;
+    for (const auto& [ev, bytes] : e.log)
+      events.push_back({{"Seq", ev.seq}, {"Event", event_name(ev)}, {"Data", ev.data}});
+    obj["Events"] = std::move(events);
+  }
+  return obj;
+}
+
 /// The task reached a terminal state: it leaves the timeout and progress schedules, its
 /// waiters get their answer, and its forgetting is scheduled.
 void settle(registry_actor* self, entry& e) {
   auto& st = self->state;
   e.record.queue_position.reset();
+  count_outcome(st, e.record);
   publish_progress(self, e);
   const bool with_result = e.record.sse && e.record.sse->send_result;
   std::optional<boost::json::value> result;
@@ -462,6 +551,36 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
                   });
         }
         g->done();
+      },
+      [self](inspect_atom) -> boost::json::value { return describe_routes(self->state); },
+      [self](inspect_atom, const std::string& state, const std::string& route,
+             std::uint64_t limit) -> boost::json::value {
+        // Tasks in creation order, the newest `limit` of those that match. `route` is a route
+        // id (`[POST]/path`) or a path; an empty filter matches everything.
+        auto wanted = state.empty() ? std::nullopt : parse_task_state(state);
+        std::vector<const entry*> hits;
+        for (const auto& [id, e] : self->state.tasks) {
+          if (wanted && e.record.state != *wanted)
+            continue;
+          if (!route.empty() && e.record.route_id != route && e.record.url != route)
+            continue;
+          hits.push_back(&e);
+        }
+        std::sort(hits.begin(), hits.end(), [](const entry* a, const entry* b) {
+          return a->record.creation < b->record.creation ||
+                 (a->record.creation == b->record.creation && a->record.id < b->record.id);
+        });
+        auto from = hits.size() > limit ? hits.size() - limit : 0;
+        boost::json::array out;
+        for (auto i = from; i < hits.size(); ++i)
+          out.push_back(describe_task(*hits[i], false));
+        return out;
+      },
+      [self](inspect_atom, const std::string& id) -> boost::json::value {
+        auto it = self->state.tasks.find(id);
+        if (it == self->state.tasks.end())
+          return nullptr;
+        return describe_task(it->second, true);
       },
       [self](shutdown_atom) {
         auto& st = self->state;

@@ -36,6 +36,13 @@ std::string_view wire_type(const task_stream_event& ev) noexcept {
 
 } // namespace
 
+std::string_view event_name(const task_stream_event& ev) noexcept {
+  if (ev.kind == task_stream_kind::custom && ev.type.empty())
+    return "message";
+  auto t = wire_type(ev);
+  return t.empty() ? std::string_view{"message"} : t;
+}
+
 std::string format_event_id(sse_position p) {
   std::string out;
   net::append_decimal(out, p.epoch);

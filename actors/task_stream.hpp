@@ -31,6 +31,10 @@ std::optional<sse_position> parse_event_id(std::string_view text) noexcept;
 /// else as compact JSON.
 std::string event_data_text(const boost::json::value& data);
 
+/// The event's name as a client sees it: `pode.progress`, `pode.taskCompleted`, or a custom
+/// event's type (`message` when it has none).
+std::string_view event_name(const task_stream_event& ev) noexcept;
+
 /// Appends the frame of `ev`, an event of task `task_id`, in `form`, with id `id`.
 void append_task_event(std::string& out, const task_stream_event& ev, std::string_view task_id,
                        stream_form form, std::string_view id);

@@ -212,6 +212,30 @@ void apply_demo(demo_settings& d, const json::value& v) {
        });
 }
 
+void apply_admin(admin_config& a, const json::value& v) {
+  walk(v, "admin",
+       {
+           {"enabled",
+            [&](auto& x, auto& k) {
+              a.enabled = boolean(x, k);
+            }},
+           {"bind",
+            [&](auto& x, auto& k) {
+              a.bind = checked_bind(text(x, k), k);
+            }},
+           {"port",
+            [&](auto& x, auto& k) {
+              a.port = static_cast<std::uint16_t>(integer(x, k, 0, 65535));
+            }},
+           {"key",
+            [&](auto& x, auto& k) {
+              a.key = text(x, k);
+              if (!a.key.empty() && a.key.size() < 16)
+                fail(k, "must be empty (admin API disabled) or at least 16 characters");
+            }},
+       });
+}
+
 void apply_document(config& c, const json::value& doc) {
   walk(doc, "",
        {
@@ -254,6 +278,10 @@ void apply_document(config& c, const json::value& doc) {
            {"demo",
             [&](auto& x, auto&) {
               apply_demo(c.demo, x);
+            }},
+           {"admin",
+            [&](auto& x, auto&) {
+              apply_admin(c.admin, x);
             }},
        });
 }
@@ -324,6 +352,8 @@ config_result load_config(int argc, const char* const* argv) {
         cfg.bind = checked_bind(std::string{next()}, flag);
       else if (flag == "--port")
         cfg.port = parse_port(next(), flag);
+      else if (flag == "--admin-port")
+        cfg.admin.port = parse_port(next(), flag);
       else if (flag == "--log-level")
         cfg.log_level = checked_level(next(), flag);
       else
@@ -338,11 +368,14 @@ config_result load_config(int argc, const char* const* argv) {
 }
 
 std::string_view usage() noexcept {
-  return "usage: herald [--config FILE] [--bind ADDRESS] [--port PORT] [--log-level LEVEL]\n"
+  return "usage: herald [--config FILE] [--bind ADDRESS] [--port PORT] [--admin-port PORT]\n"
+         "              [--log-level LEVEL]\n"
          "\n"
          "  --config FILE      JSON configuration (see README: Configuration)\n"
          "  --bind ADDRESS     address to listen on (default 127.0.0.1)\n"
          "  --port PORT        port to listen on, 0 for any free one (default 8080)\n"
+         "  --admin-port PORT  port of the admin API and /metrics, 0 for any free one\n"
+         "                     (default 8081, on admin.bind: 127.0.0.1)\n"
          "  --log-level LEVEL  trace, debug, info, warn, error or off (default info)\n"
          "  --help             this text\n";
 }

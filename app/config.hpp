@@ -60,6 +60,19 @@ struct demo_settings {
   std::chrono::milliseconds event_gap{10'000};
 };
 
+/// The admin API and `/metrics` (SPEC §4.9): a listener of their own, on loopback unless
+/// configured otherwise, so that operations traffic never shares a port with the public one.
+struct admin_config {
+  /// False: no admin listener at all.
+  bool enabled = true;
+  std::string bind = "127.0.0.1";
+  /// 0 picks a free port (printed at start-up).
+  std::uint16_t port = 8081;
+  /// The key every `/admin/...` request must carry (`X-API-Key` or `Authorization: Bearer`);
+  /// empty means those endpoints answer 403. `/metrics` needs no key.
+  std::string key;
+};
+
 /// The node's whole configuration: one immutable value, validated before anything starts.
 /// Every field's default is written here and documented in the README.
 struct config {
@@ -78,6 +91,7 @@ struct config {
   task_settings tasks;
   sse_config sse;
   demo_settings demo;
+  admin_config admin;
 };
 
 /// What loading the configuration gave: a config, a request for help, or an error message
@@ -92,8 +106,8 @@ struct config_result {
 /// of range are errors naming the key (`limits.body_limit_bytes: must be ...`).
 config_result parse_config(std::string_view json_text, config base = {});
 
-/// The node's command line: `--config FILE` first, then `--bind`, `--port`, `--log-level`
-/// override the file. `--help` asks for the usage text.
+/// The node's command line: `--config FILE` first, then `--bind`, `--port`, `--admin-port`,
+/// `--log-level` override the file. `--help` asks for the usage text.
 config_result load_config(int argc, const char* const* argv);
 
 /// The usage text printed by `herald --help`.

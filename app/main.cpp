@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       herald::app::add_demo_routes(node, loaded.value->demo);
     node.stop_on_signals();
     node.start();
+    if (auto admin = node.admin_port())
+      std::cout << "herald admin API on " << loaded.value->admin.bind << ":" << *admin << "\n";
     // The line scripts and tests wait for: the node accepts connections from now on.
     std::cout << "herald listening on " << loaded.value->bind << ":" << node.port() << std::endl;
     node.wait();

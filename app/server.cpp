@@ -6,10 +6,12 @@
 #include "actors/sse_messages.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_registry.hpp"
+#include "app/admin_api.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
 #include "net/listener.hpp"
 #include "net/log.hpp"
+#include "net/metrics.hpp"
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -78,9 +80,15 @@ struct server::impl {
   std::shared_ptr<actors::task_census> census = std::make_shared<actors::task_census>();
   std::size_t abandoned = 0;
   std::set<std::string> events_patterns;
+  /// Publish-to-write latency of every group's fan-outs (`/metrics`).
+  std::shared_ptr<net::histogram> publish_latency = std::make_shared<net::histogram>();
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 
   std::shared_ptr<net::service> service = std::make_shared<net::service>();
   std::shared_ptr<net::listener> listener;
+  /// The admin API and `/metrics`, on a listener of their own (`admin.*`).
+  std::shared_ptr<net::service> admin_service;
+  std::shared_ptr<net::listener> admin_listener;
   std::unique_ptr<asio::signal_set> signals;
   std::vector<std::thread> threads;
 
@@ -93,6 +101,9 @@ struct server::impl {
 
   void shutdown();
   void stop_actors();
+  std::shared_ptr<net::listener> listen(const std::string& bind, std::uint16_t port,
+                                        std::shared_ptr<const net::service> svc);
+  void start_admin();
 };
 
 server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
@@ -105,6 +116,7 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   group_settings.ring_bytes = s.cfg.sse.ring_bytes;
   group_settings.max_lag_bytes = s.cfg.sse.max_lag_bytes;
   group_settings.idle_timeout = s.cfg.sse.group_idle;
+  group_settings.latency = s.publish_latency;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
   // for a continuation.
   group_settings.task_epoch =
@@ -242,25 +254,82 @@ void server::start() {
     throw std::logic_error("server already started");
   raise_file_limit();
   std::signal(SIGPIPE, SIG_IGN);
-  asio::ip::tcp::endpoint endpoint{asio::ip::make_address(s.cfg.bind), s.cfg.port};
-  std::shared_ptr<const net::service> svc = s.service;
+  s.listener = s.listen(s.cfg.bind, s.cfg.port, s.service);
+  if (s.cfg.admin.enabled)
+    s.start_admin();
+  s.listener->start();
+  if (s.admin_listener)
+    s.admin_listener->start();
+  s.started = true;
+  for (unsigned i = 0; i < s.cfg.io_threads; ++i)
+    s.threads.emplace_back([&ioc = s.ioc] { ioc.run(); });
+  if (s.admin_listener)
+    log::info("admin API and /metrics on ", s.cfg.admin.bind, ":", *admin_port());
+  log::info("herald listening on ", s.cfg.bind, ":", port(), " (", s.cfg.io_threads,
+            " I/O thread(s), ", s.cfg.scheduler_threads, " actor worker(s))");
+}
+
+std::shared_ptr<net::listener> server::impl::listen(const std::string& bind, std::uint16_t port,
+                                                    std::shared_ptr<const net::service> svc) {
+  asio::ip::tcp::endpoint endpoint{asio::ip::make_address(bind), port};
   try {
-    s.listener = std::make_shared<net::listener>(
-        s.ioc, endpoint, s.cfg.limits,
-        [&system = s.system, svc](std::shared_ptr<net::session> session) {
+    return std::make_shared<net::listener>(
+        ioc, endpoint, cfg.limits,
+        [&system = system, svc = std::move(svc)](std::shared_ptr<net::session> session) {
           actors::spawn_connection(system, std::move(session), svc);
         },
         [](std::string_view what) { log::warn(what); });
   } catch (const boost::system::system_error& e) {
-    throw std::system_error(e.code(),
-                            "cannot listen on " + s.cfg.bind + ":" + std::to_string(s.cfg.port));
+    throw std::system_error(e.code(), "cannot listen on " + bind + ":" + std::to_string(port));
   }
-  s.listener->start();
-  s.started = true;
-  for (unsigned i = 0; i < s.cfg.io_threads; ++i)
-    s.threads.emplace_back([&ioc = s.ioc] { ioc.run(); });
-  log::info("herald listening on ", s.cfg.bind, ":", port(), " (", s.cfg.io_threads,
-            " I/O thread(s), ", s.cfg.scheduler_threads, " actor worker(s))");
+}
+
+void server::impl::start_admin() {
+  auto ctx = std::make_shared<admin_context>();
+  ctx->key = cfg.admin.key;
+  ctx->system = &system;
+  ctx->registry = registry;
+  ctx->directory = sse_directory;
+  ctx->supervisors = supervisors;
+  ctx->sse = sse;
+  ctx->latency = publish_latency;
+  // The listener outlives every request to the admin service (both stop at shutdown).
+  ctx->connections = [l = std::weak_ptr<net::listener>{listener}] {
+    std::vector<caf::actor> out;
+    if (auto strong = l.lock())
+      for (auto& owner : strong->sessions().owners())
+        if (const auto* a = std::any_cast<caf::actor>(&owner))
+          out.push_back(*a);
+    return out;
+  };
+  ctx->counters = [l = std::weak_ptr<net::listener>{listener}, started = started_at] {
+    node_counters n;
+    n.uptime_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (auto strong = l.lock()) {
+      auto& sessions = strong->sessions();
+      n.open_connections = sessions.size();
+      n.accepted = sessions.accepted();
+      n.refused = strong->refused();
+      for (unsigned c = 1; c <= 5; ++c)
+        n.responses[c - 1] = sessions.responses(c);
+    }
+    return n;
+  };
+  admin_service = std::make_shared<net::service>();
+  admin_service->on_error([](std::string_view route, std::string_view what) {
+    log::error("admin handler of ", route, " failed: ", what);
+  });
+  add_admin_endpoints(*admin_service, std::move(ctx));
+  admin_listener = listen(cfg.admin.bind, cfg.admin.port, admin_service);
+  if (cfg.admin.key.empty())
+    log::info("admin API without a key: /admin answers 403 (set admin.key); /metrics is served");
+}
+
+std::optional<std::uint16_t> server::admin_port() const {
+  if (!impl_->admin_listener)
+    return std::nullopt;
+  return impl_->admin_listener->local_endpoint().port();
 }
 
 std::uint16_t server::port() const {
@@ -303,6 +372,12 @@ void server::impl::shutdown() {
   // 1. No new connections; 2. every connection finishes the exchange it is in and closes;
   // 3. after the grace period whatever is left is closed; 4. the threads run dry and stop.
   listener->stop_accepting();
+  if (admin_listener) {
+    // Operations traffic ends first: nothing it asks for matters once the node stops.
+    admin_listener->stop_accepting();
+    admin_listener->sessions().start_draining();
+    admin_listener->sessions().for_each([](net::session& x) { x.close(); });
+  }
   // Unfinished tasks end as "Aborted by System" and their bodies are asked to stop; `?wait=`
   // holds are answered, so the connections below can finish. Their terminal events reach
   // the groups, and the groups' connections, before the streams get their farewell.
@@ -326,6 +401,8 @@ void server::impl::shutdown() {
     sessions.for_each([](net::session& x) { x.close(); });
     sessions.wait_empty(std::chrono::seconds{2});
   }
+  if (admin_listener)
+    admin_listener->sessions().wait_empty(std::chrono::seconds{1});
   // Task bodies get what is left of the grace period to return.
   auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started_at);

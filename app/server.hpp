@@ -46,7 +46,9 @@ struct async_options : actors::route_options {
 ///
 /// Every node also answers `GET /health`, `GET /ready`, the task endpoints
 /// `GET /tasks/{id}`, `DELETE /tasks/{id}` and `POST /tasks/query`, and the SSE endpoints
-/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`).
+/// `GET /sse/{group}` and `POST /sse/{group}` (with `sse.publisher_key`). Unless
+/// `admin.enabled` is false, a second listener on `admin.bind:admin.port` serves the admin API
+/// (with `admin.key`) and `GET /metrics` (see admin_api.hpp).
 class server {
  public:
   explicit server(config cfg);
@@ -97,6 +99,9 @@ class server {
 
   /// The bound port (the real one when the config asked for port 0).
   std::uint16_t port() const;
+
+  /// The admin listener's bound port; nullopt when `admin.enabled` is false.
+  std::optional<std::uint16_t> admin_port() const;
 
   /// Makes SIGINT and SIGTERM request a graceful stop.
   void stop_on_signals();

@@ -101,26 +101,6 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
                  std::move(sub));
 }
 
-/// Compares without an early exit, so that the time taken says nothing about the key.
-bool same_key(std::string_view given, std::string_view expected) noexcept {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
-  return diff == 0;
-}
-
-/// The key a request presents: `X-API-Key`, else `Authorization: Bearer <key>`.
-std::string_view presented_key(const net::request_context& rq) {
-  auto key = rq.header("X-API-Key");
-  if (!key.empty())
-    return net::trim(key);
-  auto auth = net::trim(rq.header("Authorization"));
-  constexpr std::string_view scheme = "Bearer ";
-  if (auth.size() > scheme.size() && net::iequals(auth.substr(0, scheme.size()), scheme))
-    return net::trim(auth.substr(scheme.size()));
-  return {};
-}
-
 /// Takes one more publication unless the backlog is at its bound.
 bool reserve(const sse_context& ctx) {
   auto& backlog = *ctx.backlog;
@@ -203,6 +183,29 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
 }
 
 } // namespace
+
+bool same_key(std::string_view given, std::string_view expected) noexcept {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (std::size_t i = 0; i < expected.size(); ++i)
+    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  return diff == 0;
+}
+
+std::string_view presented_key(const net::request_context& rq) {
+  auto key = rq.header("X-API-Key");
+  if (!key.empty())
+    return net::trim(key);
+  auto auth = net::trim(rq.header("Authorization"));
+  constexpr std::string_view scheme = "Bearer ";
+  if (auth.size() > scheme.size() && net::iequals(auth.substr(0, scheme.size()), scheme))
+    return net::trim(auth.substr(scheme.size()));
+  return {};
+}
+
+void stream_group(const sse_context& ctx, const net::request_context& rq, net::responder res,
+                  std::string group, std::string name) {
+  open_stream(ctx, rq, std::move(res), stream_target{std::move(group), std::move(name), {}, {}});
+}
 
 std::string events_pattern(std::string_view route_pattern) {
   auto segments = net::split_pattern(route_pattern);

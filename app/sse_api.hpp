@@ -54,6 +54,17 @@ void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx
 void add_group_stream(net::service& svc, std::shared_ptr<const sse_context> ctx,
                       std::string_view pattern, std::string group);
 
+/// Streams `group` on the connection that carries `res`, as `GET /sse/{group}` does, under
+/// the stream name `name` (406 when the request does not accept an event stream).
+void stream_group(const sse_context& ctx, const net::request_context& rq, net::responder res,
+                  std::string group, std::string name);
+
+/// The key a request presents: `X-API-Key`, else `Authorization: Bearer <key>`.
+std::string_view presented_key(const net::request_context& rq);
+
+/// Compares without an early exit, so that the time taken says nothing about the key.
+bool same_key(std::string_view given, std::string_view expected) noexcept;
+
 /// Publishes into `group` from C++. False, publishing nothing, when the backlog is over its
 /// bound (retry later) or the group or event name is invalid.
 bool publish(const sse_context& ctx, std::string group, std::string event, std::string data,

@@ -1,5 +1,6 @@
 #include "net/fanout.hpp"
 
+#include "net/metrics.hpp"
 #include "net/session.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@ namespace herald::net {
 struct fanout_channel::impl {
   /// Made from the first target's I/O context: the channel's jobs run in order on it.
   std::optional<boost::asio::strand<boost::asio::io_context::executor_type>> strand;
+  std::shared_ptr<histogram> latency;
 };
 
 fanout_channel::fanout_channel() : impl_(std::make_unique<impl>()) {}
@@ -32,7 +34,7 @@ void fanout_channel::send(fanout f) {
   }
   // On the I/O thread each push is dispatched to its session's strand and runs at once when
   // that strand is idle: no further hand-over.
-  boost::asio::post(*impl_->strand, [f = std::move(f)] {
+  boost::asio::post(*impl_->strand, [f = std::move(f), latency = impl_->latency] {
     for (const auto& t : f.targets)
       if (auto s = t.lock()) {
         if (f.bytes)
@@ -40,7 +42,13 @@ void fanout_channel::send(fanout f) {
         if (f.end_after)
           s->end_stream();
       }
+    if (latency && f.bytes && f.published_at != std::chrono::steady_clock::time_point{})
+      latency->observe(std::chrono::steady_clock::now() - f.published_at);
   });
+}
+
+void fanout_channel::measure(std::shared_ptr<histogram> h) {
+  impl_->latency = std::move(h);
 }
 
 void fanout_channel::after(std::function<void()> f) {

@@ -6,12 +6,14 @@
 
 #include "net/stream.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
 
 namespace herald::net {
 
+class histogram;
 class session;
 
 struct fanout {
@@ -21,6 +23,8 @@ struct fanout {
   shared_bytes bytes;
   /// End each target's stream after the push (its last bytes).
   bool end_after = false;
+  /// When the oldest event of `bytes` was published (unset: not measured).
+  std::chrono::steady_clock::time_point published_at{};
 };
 
 /// Where one sender (an SSE group) sends its fan-outs: they run on the targets' I/O context,
@@ -36,6 +40,11 @@ class fanout_channel {
   fanout_channel& operator=(fanout_channel&&) noexcept;
 
   void send(fanout f);
+
+  /// From now on, each measured fan-out (see `fanout::published_at`) records into `h` the
+  /// time from its publication until every target's session had taken its bytes (most
+  /// write them to the socket at once). Call before the first `send`.
+  void measure(std::shared_ptr<histogram> h);
 
   /// Runs `f` on the I/O context once every fan-out sent before has handed its bytes to the
   /// sessions (at once, here, when none was ever sent).

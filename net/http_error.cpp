@@ -50,6 +50,10 @@ status status_of(http_error e) noexcept {
     return status::forbidden;
   case http_error::publish_backlog:
     return status::service_unavailable;
+  case http_error::admin_disabled:
+    return status::forbidden;
+  case http_error::group_not_found:
+    return status::not_found;
   case http_error::internal:
     break;
   }
@@ -106,6 +110,10 @@ std::string_view message_of(http_error e) noexcept {
     return "Publishing over HTTP is disabled on this node (no sse.publisher_key)";
   case http_error::publish_backlog:
     return "Too many events waiting to be published; retry later";
+  case http_error::admin_disabled:
+    return "The admin API is disabled on this node: set admin.key";
+  case http_error::group_not_found:
+    return "No such group (groups live while they have subscribers or recent events)";
   case http_error::internal:
     break;
   }

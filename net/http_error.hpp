@@ -36,6 +36,8 @@ enum class http_error {
   unauthorized,         ///< a key is required and none, or a wrong one, was given
   publishing_disabled,  ///< `POST /sse/{group}` on a node without a publisher key
   publish_backlog,      ///< too many publications waiting to be handled
+  admin_disabled,       ///< an admin endpoint on a node without an admin key
+  group_not_found,      ///< inspection of a group that does not live
   internal,             ///< a handler failed; the details go to the log, not the client
 };
 

@@ -54,6 +54,24 @@ void session::attach_registry(std::shared_ptr<session_registry> registry) {
   registry_->add(id_, weak_from_this());
 }
 
+void session::set_owner(std::any owner) {
+  if (registry_)
+    registry_->set_owner(id_, std::move(owner));
+}
+
+session_info session::describe() const {
+  session_info out;
+  out.id = id_;
+  out.peer = peer_;
+  out.age = clock::now() - opened_;
+  out.streaming = streaming_;
+  out.requests = requests_;
+  for (const auto& piece : stream_queue_)
+    out.queued_bytes += piece.bytes->size();
+  out.stream_written = stream_written_;
+  return out;
+}
+
 // -- commands ---------------------------------------------------------------------------------
 
 bool session::draining() const noexcept {
@@ -190,6 +208,7 @@ void session::deliver() {
   phase_ = phase::handling;
   const auto& req = reader_.get();
   framing_ = {req.version(), req.keep_alive(), req.method() == verb::head};
+  ++requests_;
   if (observer_)
     observer_->on_request(reader_.release());
 }
@@ -229,6 +248,8 @@ void session::do_respond(response res) {
     pending_ = std::move(res);
     return;
   }
+  if (registry_)
+    registry_->count_response(res.result_int());
   auto f = framing_;
   f.keep_alive = f.keep_alive && res.keep_alive() && !draining();
   out_.clear();
@@ -250,8 +271,11 @@ void session::answer_error(http_error e) {
     do_close();
     return;
   }
+  auto res = error_response(e);
+  if (registry_)
+    registry_->count_response(res.result_int());
   out_.clear();
-  serialize_response(error_response(e), framing{11, false, false}, out_);
+  serialize_response(res, framing{11, false, false}, out_);
   set_deadline(phase::writing, limits_.write_timeout);
   write(asio::buffer(out_), [](session& self) { self.linger(); });
 }
@@ -261,6 +285,8 @@ void session::answer_error(http_error e) {
 void session::do_start_stream(stream_head h) {
   if (closed_ || phase_ != phase::handling || writing_ || streaming_)
     return; // the connection closed meanwhile, or a response is already on its way
+  if (registry_)
+    registry_->count_response(h.head.result_int());
   auto head = std::make_shared<std::string>();
   serialize_stream_head(h.head, framing_.version, *head);
   if (framing_.head) {

@@ -7,6 +7,7 @@
 #include "net/stream.hpp"
 #include "net/wire.hpp"
 
+#include <any>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -35,6 +36,20 @@ class session_observer {
   /// A write of a stream finished: `total` bytes pushed with `session::push` have now gone to
   /// the kernel since the stream started. Called once per write, not per push.
   virtual void on_stream_written(std::uint64_t total) { (void)total; }
+};
+
+/// What a session says of itself, for inspection (the admin API).
+struct session_info {
+  std::uint64_t id = 0;
+  boost::asio::ip::tcp::endpoint peer;
+  std::chrono::steady_clock::duration age{};
+  bool streaming = false;
+  /// Requests read so far.
+  std::uint64_t requests = 0;
+  /// Stream bytes queued and not yet taken by the kernel.
+  std::uint64_t queued_bytes = 0;
+  /// Pushed stream bytes the kernel has taken.
+  std::uint64_t stream_written = 0;
 };
 
 /// One HTTP/1.1 connection: the only code that touches its socket. Every member runs on the
@@ -89,6 +104,12 @@ class session : public std::enable_shared_from_this<session> {
 
   /// Counts this session in `registry` until it closes (called by the listener).
   void attach_registry(std::shared_ptr<session_registry> registry);
+
+  /// Records the session's owner in its registry (see `session_registry::owners`).
+  void set_owner(std::any owner);
+
+  /// The session's state now. Call on the session's strand only.
+  session_info describe() const;
 
   // -- properties -----------------------------------------------------------------------------
 
@@ -146,6 +167,8 @@ class session : public std::enable_shared_from_this<session> {
   std::shared_ptr<session_observer> observer_;
   tcp::endpoint peer_;
   std::uint64_t id_;
+  std::chrono::steady_clock::time_point opened_ = std::chrono::steady_clock::now();
+  std::uint64_t requests_ = 0;
 
   boost::beast::flat_buffer buffer_;
   request_reader reader_;

@@ -10,6 +10,7 @@ namespace herald::test {
 inline app::config quiet_config() {
   app::config cfg;
   cfg.port = 0;
+  cfg.admin.port = 0;
   cfg.log_level = log::level::error;
   return cfg;
 }

@@ -75,7 +75,7 @@ fs::path make_temp_dir() {
 
 node_process::node_process(const std::string& config_json, const std::vector<std::string>& args)
     : dir_(make_temp_dir()) {
-  std::vector<std::string> argv{"--bind", "127.0.0.1", "--port", "0"};
+  std::vector<std::string> argv{"--bind", "127.0.0.1", "--port", "0", "--admin-port", "0"};
   if (!config_json.empty()) {
     std::ofstream{dir_ / "config.json"} << config_json;
     argv.insert(argv.begin(), {"--config", (dir_ / "config.json").string()});
@@ -107,6 +107,11 @@ node_process::node_process(const std::string& config_json, const std::vector<std
     auto eol = at == std::string::npos ? std::string::npos : out.find('\n', at);
     if (eol != std::string::npos) {
       port_ = static_cast<std::uint16_t>(std::stoi(out.substr(at + marker.size())));
+      // Printed before the listening line when the node has an admin listener.
+      const std::string admin_marker = "herald admin API on 127.0.0.1:";
+      if (auto admin = out.find(admin_marker); admin != std::string::npos)
+        admin_port_ =
+            static_cast<std::uint16_t>(std::stoi(out.substr(admin + admin_marker.size())));
       break;
     }
   }

@@ -15,8 +15,8 @@ namespace herald::test {
 /// if the test did not stop it.
 class node_process {
  public:
-  /// Starts `herald --bind 127.0.0.1 --port 0 [--config FILE] args...`; `config_json`, when
-  /// not empty, is written to a file of the node's own temporary folder.
+  /// Starts `herald --bind 127.0.0.1 --port 0 --admin-port 0 [--config FILE] args...`;
+  /// `config_json`, when not empty, is written to a file of the node's own temporary folder.
   explicit node_process(const std::string& config_json = "",
                         const std::vector<std::string>& args = {});
   ~node_process();
@@ -25,6 +25,8 @@ class node_process {
   node_process& operator=(const node_process&) = delete;
 
   std::uint16_t port() const noexcept { return port_; }
+  /// The admin API's port (0 when the node has none: `admin.enabled` false).
+  std::uint16_t admin_port() const noexcept { return admin_port_; }
   pid_t pid() const noexcept { return pid_; }
 
   /// Sends `signo` and waits up to `timeout` for the exit; returns the exit code, or nullopt
@@ -38,6 +40,7 @@ class node_process {
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::uint16_t admin_port_ = 0;
   bool reaped_ = false;
 };
 

@@ -197,6 +197,29 @@ BOOST_AUTO_TEST_CASE(bad_task_and_demo_settings_are_named) {
   BOOST_TEST(rejected(parse_config(R"({"tasks": {"grace": 1}})")) == "tasks.grace: unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(admin_settings_have_documented_defaults_and_are_read) {
+  config d;
+  BOOST_TEST(d.admin.enabled);
+  BOOST_TEST(d.admin.bind == "127.0.0.1");
+  BOOST_TEST(d.admin.port == 8081);
+  BOOST_TEST(d.admin.key.empty());
+  auto c = accepted(parse_config(R"({"admin": {"enabled": false, "bind": "::1", "port": 0,
+                                                "key": "0123456789abcdef"}})"));
+  BOOST_TEST(!c.admin.enabled);
+  BOOST_TEST(c.admin.bind == "::1");
+  BOOST_TEST(c.admin.port == 0);
+  BOOST_TEST(c.admin.key == "0123456789abcdef");
+  BOOST_TEST(rejected(parse_config(R"({"admin": {"key": "short"}})")) ==
+             "admin.key: must be empty (admin API disabled) or at least 16 characters");
+  BOOST_TEST(rejected(parse_config(R"({"admin": {"bind": "localhost"}})")) ==
+             "admin.bind: 'localhost' is not an IPv4 or IPv6 address");
+  BOOST_TEST(rejected(parse_config(R"({"admin": {"port": 70000}})")) ==
+             "admin.port: must be between 0 and 65535");
+  BOOST_TEST(accepted(run({"--admin-port", "0"})).admin.port == 0);
+  BOOST_TEST(rejected(run({"--admin-port", "x"})) ==
+             "--admin-port: 'x' is not a port number (0-65535)");
+}
+
 BOOST_AUTO_TEST_CASE(every_log_level_is_accepted) {
   const std::pair<const char*, level> levels[] = {{"trace", level::trace}, {"debug", level::debug},
                                                   {"info", level::info},   {"warn", level::warn},
@@ -432,7 +455,7 @@ BOOST_AUTO_TEST_CASE(help_flag_asks_for_help) {
 
 BOOST_AUTO_TEST_CASE(usage_mentions_every_flag) {
   auto text = herald::app::usage();
-  for (const char* flag : {"--config", "--bind", "--port", "--log-level", "--help"})
+  for (const char* flag : {"--config", "--bind", "--port", "--admin-port", "--log-level", "--help"})
     BOOST_TEST(text.find(flag) != std::string_view::npos, flag);
 }
 

@@ -46,6 +46,7 @@ app::config parse_args(int argc, char** argv) {
   app::config cfg;
   cfg.bind = "127.0.0.1";
   cfg.port = 0;
+  cfg.admin.port = 0;
   // Warnings only: a benchmark must not pay for logging every request.
   cfg.log_level = herald::log::level::warn;
   cfg.tasks.retention = std::chrono::seconds{30};

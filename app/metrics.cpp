@@ -1,0 +1,193 @@
+#include "app/metrics.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <span>
+
+namespace herald::app {
+
+namespace json = boost::json;
+
+namespace {
+
+double as_number(const json::value& v) {
+  return v.is_number() ? v.to_number<double>() : 0;
+}
+
+/// A number of a snapshot object; 0 when absent or not a number (a field an older or
+/// stopping actor did not give must not break the scrape).
+double number(const json::value& obj, std::string_view key) {
+  const auto* o = obj.if_object();
+  if (!o)
+    return 0;
+  auto it = o->find(key);
+  return it == o->end() ? 0 : as_number(it->value());
+}
+
+std::string_view text(const json::value& obj, std::string_view key) {
+  const auto* o = obj.if_object();
+  if (!o)
+    return {};
+  auto it = o->find(key);
+  if (it == o->end() || !it->value().is_string())
+    return {};
+  return it->value().get_string();
+}
+
+/// Member `key` of an object; null when absent.
+const json::value& member(const json::value& obj, std::string_view key) {
+  static const json::value none;
+  const auto* o = obj.if_object();
+  if (!o)
+    return none;
+  const auto* v = o->if_contains(key);
+  return v ? *v : none;
+}
+
+/// A histogram as the registry writes it (`{Bounds, Cumulative, Count, Sum}`).
+net::histogram_snapshot histogram_of(const json::value& v) {
+  net::histogram_snapshot h;
+  const auto* o = v.if_object();
+  if (!o)
+    return h;
+  if (const auto* b = o->if_contains("Bounds"); b && b->is_array())
+    for (const auto& x : b->get_array())
+      h.bounds.push_back(x.to_number<double>());
+  if (const auto* c = o->if_contains("Cumulative"); c && c->is_array())
+    for (const auto& x : c->get_array())
+      h.cumulative.push_back(x.to_number<std::uint64_t>());
+  h.cumulative.resize(h.bounds.size());
+  h.count = static_cast<std::uint64_t>(number(v, "Count"));
+  h.sum = number(v, "Sum");
+  return h;
+}
+
+void node_series(net::prometheus_text& out, const node_counters& n) {
+  out.family("herald_uptime_seconds", "gauge", "Seconds since the node started.");
+  out.sample("herald_uptime_seconds", {}, n.uptime_seconds);
+  out.family("herald_connections", "gauge", "Open connections of the public listener.");
+  out.sample("herald_connections", {}, static_cast<double>(n.open_connections));
+  out.family("herald_connections_accepted_total", "counter",
+             "Connections accepted by the public listener.");
+  out.sample("herald_connections_accepted_total", {}, static_cast<double>(n.accepted));
+  out.family("herald_connections_refused_total", "counter",
+             "Connections refused with 503 because max_connections were open.");
+  out.sample("herald_connections_refused_total", {}, static_cast<double>(n.refused));
+  out.family("herald_http_responses_total", "counter",
+             "Responses of the public listener by status class (event streams count once).");
+  static constexpr std::array<std::string_view, 5> classes{"1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (std::size_t i = 0; i < classes.size(); ++i)
+    out.sample("herald_http_responses_total", {{"code", classes[i]}},
+               static_cast<double>(n.responses[i]));
+}
+
+void group_series(net::prometheus_text& out, const json::value& groups, const metrics_input& in) {
+  const json::array empty;
+  const auto& list = groups.is_array() ? groups.get_array() : empty;
+  out.family("herald_sse_groups", "gauge", "Live SSE groups.");
+  out.sample("herald_sse_groups", {}, static_cast<double>(list.size()));
+  struct family {
+    std::string_view name;
+    std::string_view type;
+    std::string_view help;
+    std::string_view field;
+  };
+  static constexpr family families[] = {
+      {"herald_sse_subscribers", "gauge", "Streams subscribed to the group.", "Subscribers"},
+      {"herald_sse_events_published_total", "counter",
+       "Events the group numbered since it started (task events and hub publications).",
+       "Published"},
+      {"herald_sse_events_delivered_total", "counter",
+       "Event deliveries handed to the group's streams since it started.", "Delivered"},
+      {"herald_sse_events_dropped_total", "counter",
+       "Event deliveries not made because the stream was disconnected for falling behind.",
+       "Dropped"},
+      {"herald_sse_slow_disconnects_total", "counter",
+       "Streams disconnected for falling more than sse.max_lag_bytes behind.", "SlowDisconnects"},
+      {"herald_sse_waiting_publications", "gauge",
+       "Publications held back while a slow subscriber catches up.", "Waiting"},
+  };
+  for (const auto& f : families) {
+    out.family(f.name, f.type, f.help);
+    for (const auto& g : list)
+      out.sample(f.name, {{"group", text(g, "Name")}}, number(g, f.field));
+  }
+  out.family("herald_sse_ring_events", "gauge", "Events in the group's replay ring.");
+  for (const auto& g : list)
+    out.sample("herald_sse_ring_events", {{"group", text(g, "Name")}},
+               number(member(g, "Ring"), "Events"));
+  out.family("herald_sse_ring_bytes", "gauge", "Bytes of the group's replay ring.");
+  for (const auto& g : list)
+    out.sample("herald_sse_ring_bytes", {{"group", text(g, "Name")}},
+               number(member(g, "Ring"), "Bytes"));
+  out.family("herald_sse_publish_backlog", "gauge",
+             "Hub publications sent to groups and not yet handled.");
+  out.sample("herald_sse_publish_backlog", {}, static_cast<double>(in.publish_backlog));
+  out.family("herald_sse_publish_to_write_seconds", "histogram",
+             "From an event's publication until its batch was handed to every subscribed "
+             "socket.");
+  out.histogram("herald_sse_publish_to_write_seconds", {}, in.publish_latency);
+}
+
+void route_series(net::prometheus_text& out, const metrics_input& in) {
+  struct family {
+    std::string_view name;
+    std::string_view type;
+    std::string_view help;
+    std::string_view field;
+  };
+  static constexpr family families[] = {
+      {"herald_route_running_tasks", "gauge", "Tasks of the route running now.", "Running"},
+      {"herald_route_queue_depth", "gauge", "Tasks of the route waiting for a slot.", "Queued"},
+      {"herald_route_max_concurrent", "gauge", "The route's max_concurrent.", "MaxConcurrent"},
+      {"herald_route_max_queued", "gauge", "The route's max_queued.", "MaxQueued"},
+      {"herald_route_admitted_total", "counter", "Tasks the route admitted since start.",
+       "Admitted"},
+      {"herald_route_refused_total", "counter",
+       "Invocations refused with 429 because the route's queue was full.", "Refused"},
+  };
+  for (const auto& f : families) {
+    out.family(f.name, f.type, f.help);
+    for (const auto& r : in.routes)
+      if (r.is_object())
+        out.sample(f.name, {{"route", text(r, "Id")}}, number(r, f.field));
+  }
+  // Every declared route has its series, zeros included, so that rates work from the start.
+  std::vector<std::string_view> ids;
+  for (const auto& r : in.routes)
+    if (auto id = text(r, "Id"); !id.empty())
+      ids.push_back(id);
+  static constexpr std::array<std::string_view, 5> states{"NotStarted", "Running", "Completed",
+                                                          "Failed", "Aborted"};
+  out.family("herald_tasks", "gauge", "Tasks the registry holds, by route and state.");
+  for (auto id : ids)
+    for (auto state : states)
+      out.sample("herald_tasks", {{"route", id}, {"state", state}},
+                 number(member(member(in.registry, id), "States"), state));
+  out.family("herald_tasks_finished_total", "counter",
+             "Tasks that reached a terminal state since start, by route and state.");
+  for (auto id : ids)
+    for (auto state : std::span{states}.subspan(2))
+      out.sample("herald_tasks_finished_total", {{"route", id}, {"state", state}},
+                 number(member(member(in.registry, id), "Outcomes"), state));
+  out.family("herald_task_duration_seconds", "histogram",
+             "From StartingTime to CompletedTime of the tasks that started, by route.");
+  for (auto id : ids) {
+    auto h = histogram_of(member(member(in.registry, id), "Durations"));
+    if (h.bounds.empty()) // no task of the route has finished yet: empty buckets
+      h = net::histogram{}.snapshot();
+    out.histogram("herald_task_duration_seconds", {{"route", id}}, h);
+  }
+}
+
+} // namespace
+
+std::string render_metrics(const metrics_input& in) {
+  net::prometheus_text out;
+  node_series(out, in.node);
+  group_series(out, in.groups, in);
+  route_series(out, in);
+  return out.take();
+}
+
+} // namespace herald::app

@@ -1,0 +1,30 @@
+#pragma once
+
+// `/metrics` in the Prometheus text format (SPEC §4.9), from the inspection snapshots of the
+// actors: a pure function, so every series is tested without a node.
+
+#include "app/admin_api.hpp"
+
+#include <boost/json/value.hpp>
+#include <string>
+
+namespace herald::app {
+
+/// Everything one scrape reads.
+struct metrics_input {
+  node_counters node;
+  /// The task registry's `inspect_atom` answer: per route, tasks by state, outcomes and
+  /// durations.
+  boost::json::value registry;
+  /// The directory's `inspect_atom` answer: one object per live group.
+  boost::json::value groups;
+  /// The route supervisors' answers, in declaration order (null for one that did not answer).
+  std::vector<boost::json::value> routes;
+  net::histogram_snapshot publish_latency;
+  std::int64_t publish_backlog = 0;
+};
+
+/// The exposition text of the node's series.
+std::string render_metrics(const metrics_input& in);
+
+} // namespace herald::app
