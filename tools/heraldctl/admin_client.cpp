@@ -49,7 +49,7 @@ std::string path_segment(std::string_view text) {
 }
 
 std::string query_value(std::string_view text) {
-  return percent_encode(text, "-._~/[]");
+  return percent_encode(text, "-._~/");
 }
 
 std::string seconds_text(std::chrono::milliseconds duration) {
