@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -338,6 +339,13 @@ config_result load_config(int argc, const char* const* argv) {
       if (!parsed.value)
         fail(path, parsed.error);
       cfg = std::move(*parsed.value);
+    }
+    // The admin key may come from the environment (kept out of files and process lists), as
+    // `heraldctl` reads it; a key in the file wins.
+    if (const char* env = std::getenv("HERALD_ADMIN_KEY"); env && *env && cfg.admin.key.empty()) {
+      cfg.admin.key = env;
+      if (cfg.admin.key.size() < 16)
+        fail("HERALD_ADMIN_KEY", "must be at least 16 characters");
     }
     for (std::size_t i = 0; i < args.size(); ++i) {
       auto flag = args[i];

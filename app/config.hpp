@@ -69,7 +69,8 @@ struct admin_config {
   /// 0 picks a free port (printed at start-up).
   std::uint16_t port = 8081;
   /// The key every `/admin/...` request must carry (`X-API-Key` or `Authorization: Bearer`);
-  /// empty means those endpoints answer 403. `/metrics` needs no key.
+  /// empty means those endpoints answer 403. `/metrics` needs no key. On the command line
+  /// (`load_config`), `HERALD_ADMIN_KEY` from the environment fills it when the file does not.
   std::string key;
 };
 

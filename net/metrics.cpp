@@ -34,13 +34,17 @@ std::string format_sample_value(double value) {
   if (std::isinf(value))
     return value > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  // Counts stay exact integers up to 2^53; everything else in the shortest form that reads
-  // back to the same double.
+  // Counts stay exact integers up to 2^53.
   if (value == std::floor(value) && std::fabs(value) < 9007199254740992.0) {
     auto [end, ec] = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(value));
     return std::string(buf, end);
   }
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  // The shortest digits that read back the same; plain decimals in the usual range (bucket
+  // bounds read `0.0001`, not `1e-04`), exponents beyond it.
+  auto magnitude = std::fabs(value);
+  auto format = magnitude >= 1e-4 && magnitude < 1e15 ? std::chars_format::fixed
+                                                      : std::chars_format::scientific;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, format);
   return std::string(buf, end);
 }
 

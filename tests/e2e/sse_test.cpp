@@ -6,6 +6,7 @@
 #include "actors/task_stream.hpp"
 #include "app/server.hpp"
 #include "support/in_process_node.hpp"
+#include "support/prometheus.hpp"
 #include "support/sse_stream.hpp"
 #include "support/task_client.hpp"
 
@@ -551,6 +552,15 @@ BOOST_AUTO_TEST_CASE(a_subscriber_that_never_reads_is_dropped_and_slows_nobody) 
   // 3 MB were published; the stalled client was cut off once 256 KiB were pending for it.
   BOOST_TEST(stalled.wait_closed(10s));
   BOOST_TEST(stalled.events().size() < std::size_t{events});
+  // `/metrics` counts the disconnect and the deliveries it did not make.
+  auto m = call(*node.admin_port(), "GET", "/metrics");
+  auto scrape = parse_prometheus(m.raw.body());
+  BOOST_REQUIRE_MESSAGE(scrape.error.empty(), scrape.error);
+  BOOST_TEST(scrape.value("herald_sse_slow_disconnects_total{group=\"firehose\"}") == 1);
+  BOOST_TEST(scrape.value("herald_sse_events_dropped_total{group=\"firehose\"}") > 0);
+  BOOST_TEST(scrape.value("herald_sse_events_delivered_total{group=\"firehose\"}") >=
+             healthy_count * (events + 1.0));
+  BOOST_TEST(scrape.value("herald_sse_subscribers{group=\"firehose\"}") == healthy_count);
 }
 
 BOOST_AUTO_TEST_CASE(an_unpaced_publisher_is_held_back_by_the_backlog_bound) {

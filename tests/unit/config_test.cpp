@@ -220,6 +220,19 @@ BOOST_AUTO_TEST_CASE(admin_settings_have_documented_defaults_and_are_read) {
              "--admin-port: 'x' is not a port number (0-65535)");
 }
 
+BOOST_AUTO_TEST_CASE(the_admin_key_can_come_from_the_environment) {
+  temp_dir dir;
+  ::setenv("HERALD_ADMIN_KEY", "env-admin-key-0123456789", 1);
+  BOOST_TEST(accepted(run({})).admin.key == "env-admin-key-0123456789");
+  // A key in the file wins.
+  auto file = dir.write("c.json", R"({"admin": {"key": "file-admin-key-0123456789"}})");
+  BOOST_TEST(accepted(run({"--config", file})).admin.key == "file-admin-key-0123456789");
+  ::setenv("HERALD_ADMIN_KEY", "short", 1);
+  BOOST_TEST(rejected(run({})) == "HERALD_ADMIN_KEY: must be at least 16 characters");
+  ::unsetenv("HERALD_ADMIN_KEY");
+  BOOST_TEST(accepted(run({})).admin.key.empty());
+}
+
 BOOST_AUTO_TEST_CASE(every_log_level_is_accepted) {
   const std::pair<const char*, level> levels[] = {{"trace", level::trace}, {"debug", level::debug},
                                                   {"info", level::info},   {"warn", level::warn},

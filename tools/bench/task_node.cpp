@@ -5,8 +5,9 @@
 //   POST /parked          one slot whose body sleeps until cancelled, so every later task
 //                         stays queued (NotStarted): what a waiting task costs in memory
 //
-// Usage: herald-bench-node [--port N] [--retention-ms N]
-// Prints "herald listening on 127.0.0.1:PORT" once it accepts connections.
+// Usage: herald-bench-node [--port N] [--retention-ms N] [--admin-key KEY]
+// Prints "herald admin API on 127.0.0.1:PORT", then "herald listening on 127.0.0.1:PORT" once
+// it accepts connections.
 
 #include "app/server.hpp"
 
@@ -25,9 +26,10 @@ namespace app = herald::app;
 namespace json = boost::json;
 
 constexpr std::string_view usage_text =
-    "usage: herald-bench-node [--port N] [--retention-ms N]\n"
+    "usage: herald-bench-node [--port N] [--retention-ms N] [--admin-key KEY]\n"
     "  --port N          port on 127.0.0.1 (default 0: a free one, printed at start-up)\n"
-    "  --retention-ms N  how long finished tasks stay readable (default 30000)\n";
+    "  --retention-ms N  how long finished tasks stay readable (default 30000)\n"
+    "  --admin-key KEY   the admin API's key (16+ characters; its port is printed at start-up)\n";
 
 template <typename T> std::optional<T> parse_number(std::string_view text, T max) {
   T value{};
@@ -69,6 +71,10 @@ app::config parse_args(int argc, char** argv) {
       if (!ms)
         usage_error("--retention-ms needs a non-negative number, got '" + std::string{value} + "'");
       cfg.tasks.retention = std::chrono::milliseconds{*ms};
+    } else if (arg == "--admin-key") {
+      if (value.size() < 16)
+        usage_error("--admin-key needs at least 16 characters");
+      cfg.admin.key = std::string{value};
     } else {
       usage_error("unknown argument '" + std::string{arg} + "'");
     }
@@ -116,6 +122,8 @@ int main(int argc, char** argv) {
     // Before start: a SIGTERM right after the ready line must already stop gracefully.
     node.stop_on_signals();
     node.start();
+    if (auto admin = node.admin_port())
+      std::cout << "herald admin API on " << cfg.bind << ":" << *admin << "\n";
     // The line scripts wait for: the node accepts connections from now on.
     std::cout << "herald listening on " << cfg.bind << ":" << node.port() << std::endl;
     node.wait();
