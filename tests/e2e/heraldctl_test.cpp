@@ -329,10 +329,10 @@ BOOST_AUTO_TEST_CASE(watch_on_a_terminal_redraws_bars_in_place_until_ctrl_c) {
 }
 
 BOOST_AUTO_TEST_CASE(watch_through_a_pipe_prints_a_line_per_change_and_stops_after_for) {
-  node_process node{config(50)};
+  node_process node{config(150)}; // 3 s: still running once the watch has started
   auto running = invoke(node, "POST", "/process-data"); // seeded from the task list
   await_state(node.port(), running, "Running");
-  auto r = ctl(node, {"watch", "DataProcess", "--for", "2.5"});
+  auto r = ctl(node, {"watch", "DataProcess", "--for", "5"});
   BOOST_TEST(r.exit_code.value_or(-1) == 0, r.err);
   BOOST_TEST(r.out.find('\x1b') == std::string::npos); // no escapes into a file
   BOOST_TEST(has(r.out, running + "  [####################] 100.00%  Completed\n"));
@@ -343,12 +343,19 @@ BOOST_AUTO_TEST_CASE(watch_without_a_group_polls_every_task_and_json_gives_lines
   node_process node{config(50)};
   auto before = invoke(node, "GET", "/generate-report");
   await_terminal(node.port(), before); // ended before the watch: not shown
+  std::string started;                 // by a task invoked while the watch runs
   std::thread starter{[&] {
     std::this_thread::sleep_for(700ms);
-    invoke(node, "POST", "/process-data");
+    try {
+      started = invoke(node, "POST", "/process-data");
+    } catch (const std::exception& e) {
+      started = std::string{"failed: "} + e.what();
+    }
   }};
   auto r = ctl(node, {"watch", "--json", "--for", "3"});
   starter.join();
+  BOOST_TEST(!started.starts_with("failed"), started);
+  BOOST_TEST(has(r.out, started));
   BOOST_TEST(r.exit_code.value_or(-1) == 0, r.err);
   BOOST_TEST(!has(r.out, before));
   bool completed = false;
