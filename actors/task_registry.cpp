@@ -380,6 +380,59 @@ void rearm(registry_actor* self) {
     arm_at(self, due);
 }
 
+void sort_by_creation(std::vector<const entry*>& hits) {
+  std::sort(hits.begin(), hits.end(), [](const entry* a, const entry* b) {
+    return a->record.creation < b->record.creation ||
+           (a->record.creation == b->record.creation && a->record.id < b->record.id);
+  });
+}
+
+/// Calls `done` with `describe` of every entry of `hits`, in order; queued ones get their
+/// `QueuePosition` from their supervisors first (one request per supervisor), which own the
+/// queues.
+void answer_all(registry_actor* self, const std::vector<const entry*>& hits,
+                const std::function<boost::json::object(const entry&)>& describe,
+                std::function<void(boost::json::array)> done) {
+  struct gather {
+    boost::json::array out;
+    std::size_t outstanding = 0;
+    std::function<void(boost::json::array)> done;
+    void finish() {
+      if (outstanding == 0)
+        done(std::move(out));
+    }
+  };
+  auto g = std::make_shared<gather>();
+  g->done = std::move(done);
+  std::map<caf::actor, std::vector<std::pair<std::size_t, std::string>>> queued;
+  for (const auto* e : hits) {
+    if (e->record.state == task_state::not_started && e->supervisor)
+      queued[e->supervisor].emplace_back(g->out.size(), e->record.id);
+    g->out.push_back(describe(*e));
+  }
+  g->outstanding = queued.size();
+  for (auto& [sup, items] : queued) {
+    std::vector<std::string> ids;
+    ids.reserve(items.size());
+    for (auto& [index, id] : items)
+      ids.push_back(id);
+    self->request(sup, caf::infinite, position_atom::value, std::move(ids))
+        .then(
+            [g, items](const std::vector<std::size_t>& positions) {
+              for (std::size_t i = 0; i < items.size() && i < positions.size(); ++i)
+                if (positions[i] != 0)
+                  g->out[items[i].first].as_object()["QueuePosition"] = positions[i];
+              --g->outstanding;
+              g->finish();
+            },
+            [g](caf::error&) {
+              --g->outstanding;
+              g->finish();
+            });
+  }
+  g->finish();
+}
+
 caf::behavior task_registry(registry_actor* self, registry_settings settings) {
   self->state.settings = settings;
   return {
@@ -503,58 +556,20 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         c.reply(task_reply{std::nullopt, c.id, to_json(e.record)});
       },
       [self](caf::get_atom, task_search& s) {
-        // Matching tasks in creation order; queued ones get their positions from their
-        // supervisors (one request per supervisor) before the answer goes out.
-        struct gather {
-          boost::json::array out;
-          std::size_t outstanding = 0;
-          reply_fn reply;
-          void done() {
-            if (outstanding == 0)
-              reply(task_reply{std::nullopt, {}, std::move(out)});
-          }
-        };
-        auto g = std::make_shared<gather>();
-        g->reply = std::move(s.reply);
         std::vector<const entry*> hits;
         for (const auto& [id, e] : self->state.tasks)
           if (s.filter->matches(e.record))
             hits.push_back(&e);
-        std::sort(hits.begin(), hits.end(), [](const entry* a, const entry* b) {
-          return a->record.creation < b->record.creation ||
-                 (a->record.creation == b->record.creation && a->record.id < b->record.id);
-        });
-        std::map<caf::actor, std::vector<std::pair<std::size_t, std::string>>> queued;
-        for (const auto* e : hits) {
-          if (e->record.state == task_state::not_started && e->supervisor)
-            queued[e->supervisor].emplace_back(g->out.size(), e->record.id);
-          g->out.push_back(to_json(e->record));
-        }
-        g->outstanding = queued.size();
-        for (auto& [sup, items] : queued) {
-          std::vector<std::string> ids;
-          ids.reserve(items.size());
-          for (auto& [index, id] : items)
-            ids.push_back(id);
-          self->request(sup, caf::infinite, position_atom::value, std::move(ids))
-              .then(
-                  [g, items](const std::vector<std::size_t>& positions) {
-                    for (std::size_t i = 0; i < items.size() && i < positions.size(); ++i)
-                      if (positions[i] != 0)
-                        g->out[items[i].first].as_object()["QueuePosition"] = positions[i];
-                    --g->outstanding;
-                    g->done();
-                  },
-                  [g](caf::error&) {
-                    --g->outstanding;
-                    g->done();
-                  });
-        }
-        g->done();
+        sort_by_creation(hits);
+        answer_all(
+            self, hits, [](const entry& e) { return to_json(e.record); },
+            [reply = std::move(s.reply)](boost::json::array out) {
+              reply(task_reply{std::nullopt, {}, std::move(out)});
+            });
       },
       [self](inspect_atom) -> boost::json::value { return describe_routes(self->state); },
       [self](inspect_atom, const std::string& state, const std::string& route,
-             std::uint64_t limit) -> boost::json::value {
+             std::uint64_t limit) -> caf::result<boost::json::value> {
         // Tasks in creation order, the newest `limit` of those that match. `route` is a route
         // id (`[POST]/path`) or a path; an empty filter matches everything.
         auto wanted = state.empty() ? std::nullopt : parse_task_state(state);
@@ -566,21 +581,30 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
             continue;
           hits.push_back(&e);
         }
-        std::sort(hits.begin(), hits.end(), [](const entry* a, const entry* b) {
-          return a->record.creation < b->record.creation ||
-                 (a->record.creation == b->record.creation && a->record.id < b->record.id);
-        });
-        auto from = hits.size() > limit ? hits.size() - limit : 0;
-        boost::json::array out;
-        for (auto i = from; i < hits.size(); ++i)
-          out.push_back(describe_task(*hits[i], false));
-        return out;
+        sort_by_creation(hits);
+        if (hits.size() > limit)
+          hits.erase(hits.begin(), hits.end() - static_cast<std::ptrdiff_t>(limit));
+        auto promise = self->make_response_promise<boost::json::value>();
+        answer_all(
+            self, hits, [](const entry& e) { return describe_task(e, false); },
+            [promise](boost::json::array out) mutable {
+              promise.deliver(boost::json::value(std::move(out)));
+            });
+        return promise;
       },
-      [self](inspect_atom, const std::string& id) -> boost::json::value {
+      [self](inspect_atom, const std::string& id) -> caf::result<boost::json::value> {
+        // (Through the promise also when absent: `caf::result<json::value>` would brace-
+        // initialise the value, which makes it a one-element array.)
+        auto promise = self->make_response_promise<boost::json::value>();
         auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end())
-          return nullptr;
-        return describe_task(it->second, true);
+        if (it == self->state.tasks.end()) {
+          promise.deliver(boost::json::value{});
+          return promise;
+        }
+        answer_all(
+            self, {&it->second}, [](const entry& e) { return describe_task(e, true); },
+            [promise](boost::json::array out) mutable { promise.deliver(std::move(out.front())); });
+        return promise;
       },
       [self](shutdown_atom) {
         auto& st = self->state;

@@ -183,6 +183,13 @@ BOOST_AUTO_TEST_CASE(routes_show_their_supervisors_state_and_outcomes) {
   BOOST_TEST(held.at("Sse").at("Group").as_string() == "held");
   BOOST_TEST(held.at("Sse").at("EventsUrl").as_string() == "/held_events");
   BOOST_TEST(route_named(routes, "[POST]/quick") != nullptr);
+  // The queued task's position comes from its supervisor, in lists and alone.
+  auto queued = admin_until(node, "/admin/tasks?state=NotStarted",
+                            [](const json::value& v) { return v.as_array().size() == 1; });
+  BOOST_TEST(queued.as_array()[0].at("Id").as_string() == second);
+  BOOST_TEST(queued.as_array()[0].at("QueuePosition").to_number<int>() == 1);
+  BOOST_TEST(ask_admin(node, "GET", "/admin/tasks/" + second).object().at("QueuePosition") == 1);
+  BOOST_TEST(!ask_admin(node, "GET", "/admin/tasks/" + first).object().contains("QueuePosition"));
 
   BOOST_TEST(call(node.port(), "DELETE", "/tasks/" + second).status == 200u);
   g->open = true;
