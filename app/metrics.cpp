@@ -62,6 +62,27 @@ net::histogram_snapshot histogram_of(const json::value& v) {
   return h;
 }
 
+/// A family whose samples are one field of each snapshot of a list, labelled by the snapshot.
+struct field_family {
+  std::string_view name;
+  std::string_view type;
+  std::string_view help;
+  std::string_view field;
+};
+
+/// Writes each family of `families` with one sample per object of `list`, labelled
+/// `label` = its `key` field.
+template <class List, std::size_t N>
+void field_series(net::prometheus_text& out, const field_family (&families)[N], const List& list,
+                  std::string_view label, std::string_view key) {
+  for (const auto& f : families) {
+    out.family(f.name, f.type, f.help);
+    for (const auto& x : list)
+      if (x.is_object())
+        out.sample(f.name, {{label, text(x, key)}}, number(x, f.field));
+  }
+}
+
 void node_series(net::prometheus_text& out, const node_counters& n) {
   out.family("herald_uptime_seconds", "gauge", "Seconds since the node started.");
   out.sample("herald_uptime_seconds", {}, n.uptime_seconds);
@@ -86,13 +107,7 @@ void group_series(net::prometheus_text& out, const json::value& groups, const me
   const auto& list = groups.is_array() ? groups.get_array() : empty;
   out.family("herald_sse_groups", "gauge", "Live SSE groups.");
   out.sample("herald_sse_groups", {}, static_cast<double>(list.size()));
-  struct family {
-    std::string_view name;
-    std::string_view type;
-    std::string_view help;
-    std::string_view field;
-  };
-  static constexpr family families[] = {
+  static constexpr field_family families[] = {
       {"herald_sse_subscribers", "gauge", "Streams subscribed to the group.", "Subscribers"},
       {"herald_sse_events_published_total", "counter",
        "Events the group numbered since it started (task events and hub publications).",
@@ -107,11 +122,7 @@ void group_series(net::prometheus_text& out, const json::value& groups, const me
       {"herald_sse_waiting_publications", "gauge",
        "Publications held back while a slow subscriber catches up.", "Waiting"},
   };
-  for (const auto& f : families) {
-    out.family(f.name, f.type, f.help);
-    for (const auto& g : list)
-      out.sample(f.name, {{"group", text(g, "Name")}}, number(g, f.field));
-  }
+  field_series(out, families, list, "group", "Name");
   out.family("herald_sse_ring_events", "gauge", "Events in the group's replay ring.");
   for (const auto& g : list)
     out.sample("herald_sse_ring_events", {{"group", text(g, "Name")}},
@@ -130,13 +141,7 @@ void group_series(net::prometheus_text& out, const json::value& groups, const me
 }
 
 void route_series(net::prometheus_text& out, const metrics_input& in) {
-  struct family {
-    std::string_view name;
-    std::string_view type;
-    std::string_view help;
-    std::string_view field;
-  };
-  static constexpr family families[] = {
+  static constexpr field_family families[] = {
       {"herald_route_running_tasks", "gauge", "Tasks of the route running now.", "Running"},
       {"herald_route_queue_depth", "gauge", "Tasks of the route waiting for a slot.", "Queued"},
       {"herald_route_max_concurrent", "gauge", "The route's max_concurrent.", "MaxConcurrent"},
@@ -146,12 +151,7 @@ void route_series(net::prometheus_text& out, const metrics_input& in) {
       {"herald_route_refused_total", "counter",
        "Invocations refused with 429 because the route's queue was full.", "Refused"},
   };
-  for (const auto& f : families) {
-    out.family(f.name, f.type, f.help);
-    for (const auto& r : in.routes)
-      if (r.is_object())
-        out.sample(f.name, {{"route", text(r, "Id")}}, number(r, f.field));
-  }
+  field_series(out, families, in.routes, "route", "Id");
   // Every declared route has its series, zeros included, so that rates work from the start.
   std::vector<std::string_view> ids;
   for (const auto& r : in.routes)
