@@ -48,6 +48,8 @@ struct entry {
 
 /// What the registry counts per route, since start (for `/metrics` and the admin API).
 struct route_totals {
+  /// Tasks held now, by state (kept on every transition, so reading them costs nothing).
+  std::array<std::uint64_t, 5> held{};
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
   std::uint64_t aborted = 0;
@@ -75,6 +77,24 @@ struct registry_state {
 };
 
 using registry_actor = caf::stateful_actor<registry_state>;
+
+std::size_t index_of(task_state s) {
+  return static_cast<std::size_t>(s);
+}
+
+/// Moves a task to state `to`, keeping its route's count of held tasks by state.
+void set_state(registry_state& st, task_record& r, task_state to) {
+  auto& held = st.totals[r.route_id].held;
+  --held[index_of(r.state)];
+  ++held[index_of(to)];
+  r.state = to;
+}
+
+/// Forgets a finished task.
+void forget_task(registry_state& st, std::unordered_map<std::string, entry>::iterator it) {
+  --st.totals[it->second.record.route_id].held[index_of(it->second.record.state)];
+  st.tasks.erase(it);
+}
 
 task_reply error_reply(task_error e, std::string id) {
   return task_reply{e, std::move(id), {}};
@@ -172,37 +192,20 @@ boost::json::value histogram_json(const net::histogram_snapshot& h) {
           {"Sum", h.sum}};
 }
 
-/// Per route: tasks held now by state, outcomes since start and task durations.
+/// Per route: tasks held now by state, outcomes since start and task durations (all kept as
+/// they change: a scrape does not walk the tasks).
 boost::json::value describe_routes(const registry_state& st) {
-  std::map<std::string, std::array<std::uint64_t, 5>> states;
-  for (const auto& [id, e] : st.tasks)
-    ++states[e.record.route_id][static_cast<std::size_t>(e.record.state)];
   boost::json::object out;
-  auto names = {task_state::not_started, task_state::running, task_state::completed,
-                task_state::failed, task_state::aborted};
-  auto route = [&](const std::string& id) -> boost::json::object& {
-    auto& v = out[id];
-    if (!v.is_object()) {
-      boost::json::object o;
-      boost::json::object by_state;
-      for (auto s : names)
-        by_state[to_string(s)] = 0;
-      o["States"] = std::move(by_state);
-      o["Outcomes"] = {{"Completed", 0}, {"Failed", 0}, {"Aborted", 0}};
-      o["Durations"] = histogram_json(net::histogram{}.snapshot());
-      v = std::move(o);
-    }
-    return v.as_object();
-  };
-  for (const auto& [id, counts] : states) {
-    auto& by_state = route(id)["States"].as_object();
-    for (auto s : names)
-      by_state[to_string(s)] = counts[static_cast<std::size_t>(s)];
-  }
   for (const auto& [id, t] : st.totals) {
-    auto& o = route(id);
+    boost::json::object by_state;
+    for (auto s : {task_state::not_started, task_state::running, task_state::completed,
+                   task_state::failed, task_state::aborted})
+      by_state[to_string(s)] = t.held[index_of(s)];
+    boost::json::object o;
+    o["States"] = std::move(by_state);
     o["Outcomes"] = {{"Completed", t.completed}, {"Failed", t.failed}, {"Aborted", t.aborted}};
     o["Durations"] = histogram_json(t.durations.snapshot());
+    out[id] = std::move(o);
   }
   return out;
 }
@@ -257,7 +260,7 @@ void settle(registry_actor* self, entry& e) {
     auto oldest = st.forget_at.begin();
     if (oldest->second == e.record.id) // never the task being settled: `e` must stay valid
       break;
-    st.tasks.erase(oldest->second);
+    forget_task(st, st.tasks.find(oldest->second));
     st.forget_at.erase(oldest);
   }
   if (earliest)
@@ -270,7 +273,7 @@ void settle(registry_actor* self, entry& e) {
 void abort_task(registry_actor* self, entry& e, std::string why) {
   if (is_terminal(e.record.state))
     return;
-  e.record.state = task_state::aborted;
+  set_state(self->state, e.record, task_state::aborted);
   e.record.error = std::move(why);
   e.record.completed = task_clock::now();
   e.control->cancel();
@@ -336,7 +339,8 @@ void housekeeping(registry_actor* self) {
   }
   // Retention.
   while (!st.forget_at.empty() && st.forget_at.begin()->first <= now) {
-    st.tasks.erase(st.forget_at.begin()->second);
+    if (auto it = st.tasks.find(st.forget_at.begin()->second); it != st.tasks.end())
+      forget_task(st, it);
     st.forget_at.erase(st.forget_at.begin());
   }
 }
@@ -447,6 +451,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto& e = it->second;
         e.record = std::move(reg.record);
         e.record.queue_position.reset(); // the supervisor's queue is the one truth
+        ++st.totals[e.record.route_id].held[index_of(e.record.state)];
         e.control = std::move(reg.control);
         e.supervisor = std::move(reg.supervisor);
         if (e.record.expire != no_expiry()) {
@@ -462,7 +467,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto it = self->state.tasks.find(id);
         if (it == self->state.tasks.end() || it->second.record.state != task_state::not_started)
           return;
-        it->second.record.state = task_state::running;
+        set_state(self->state, it->second.record, task_state::running);
         it->second.record.starting = at;
       },
       [self](progress_atom, const std::string& id) {
@@ -503,7 +508,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (is_terminal(e.record.state)) // aborted meanwhile: the outcome comes too late
           return;
         pull_progress(self, e);
-        e.record.state = out.state;
+        set_state(self->state, e.record, out.state);
         if (!e.record.starting)
           e.record.starting = out.at;
         e.record.completed = out.at;
@@ -522,7 +527,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
           return;
         auto& e = it->second;
-        e.record.state = task_state::failed;
+        set_state(self->state, e.record, task_state::failed);
         e.record.error = reason;
         e.record.completed = task_clock::now();
         settle(self, e);

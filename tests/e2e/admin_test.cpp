@@ -422,4 +422,43 @@ BOOST_AUTO_TEST_CASE(metrics_parse_and_move_as_traffic_flows) {
   BOOST_TEST(after.value("herald_sse_slow_disconnects_total{group=\"quick\"}") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(held_task_counts_follow_every_transition_and_forgetting) {
+  auto cfg = admin_config();
+  cfg.tasks.retention = 300ms;
+  auto g = std::make_shared<gate>();
+  app::server node{cfg};
+  declare_held(node, g);
+  in_process_node run{node};
+  auto series = [](std::string_view state) {
+    return "herald_tasks{route=\"[POST]/held\",state=\"" + std::string{state} + "\"}";
+  };
+  auto first = invoke(node.port(), "/held");
+  auto second = invoke(node.port(), "/held");
+  prometheus_scrape m;
+  for (int i = 0; i < 250; ++i) {
+    m = scrape(node);
+    if (m.value(series("Running")) == 1)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(m.value(series("Running")) == 1);
+  BOOST_TEST(m.value(series("NotStarted")) == 1);
+  BOOST_TEST(call(node.port(), "DELETE", "/tasks/" + second).status == 200u);
+  g->open = true;
+  await_terminal(node.port(), first);
+  // Both finished, then forgotten after the retention: the gauge falls, the counters stay.
+  for (int i = 0; i < 250; ++i) {
+    m = scrape(node);
+    if (m.value(series("Completed")) == 0 && m.value(series("Aborted")) == 0)
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  for (auto state : {"NotStarted", "Running", "Completed", "Failed", "Aborted"})
+    BOOST_TEST(m.value(series(state)) == 0, state);
+  BOOST_TEST(m.value("herald_tasks_finished_total{route=\"[POST]/held\",state=\"Completed\"}") ==
+             1);
+  BOOST_TEST(m.value("herald_tasks_finished_total{route=\"[POST]/held\",state=\"Aborted\"}") == 1);
+  BOOST_TEST(ask_admin(node, "GET", "/admin/tasks/" + first).status == 404u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
