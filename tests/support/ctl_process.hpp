@@ -9,14 +9,11 @@
 
 #include <chrono>
 #include <functional>
-#include <map>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 namespace herald::test {
-
-using environment = std::map<std::string, std::string>;
 
 /// Runs `heraldctl args...` and waits at most `timeout` for it to exit.
 run_result run_ctl(const std::vector<std::string>& args, const environment& env = {},

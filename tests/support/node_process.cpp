@@ -19,28 +19,50 @@ using namespace std::chrono;
 
 namespace {
 
-/// fork + exec of the herald binary with stdout to `out_fd` and stderr to `err_fd`.
-pid_t spawn(const std::vector<std::string>& args, int out_fd, int err_fd) {
-  std::vector<char*> argv;
-  std::string binary = HERALD_BINARY;
-  argv.push_back(binary.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
+/// fork + exec of `a` with stdout to `out_fd` and stderr to `err_fd`.
+pid_t spawn(const exec_args& a, int out_fd, int err_fd) {
   pid_t pid = fork();
   if (pid < 0)
     throw std::runtime_error("fork failed");
   if (pid == 0) {
     dup2(out_fd, STDOUT_FILENO);
     dup2(err_fd, STDERR_FILENO);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
+    a.exec();
   }
   return pid;
 }
 
-/// Waits up to `timeout` for `pid`; the exit code, or nullopt (timeout or killed by a signal).
+std::string read_file(const fs::path& p) {
+  std::ifstream in{p};
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+} // namespace
+
+exec_args::exec_args(const std::string& binary, const std::vector<std::string>& args,
+                     const std::optional<environment>& env)
+    : inherit(!env) {
+  strings.push_back(binary);
+  strings.insert(strings.end(), args.begin(), args.end());
+  if (env)
+    for (const auto& [name, value] : *env)
+      strings.push_back(name + "=" + value);
+  for (std::size_t i = 0; i < strings.size(); ++i)
+    (i <= args.size() ? argv : envp).push_back(strings[i].data());
+  argv.push_back(nullptr);
+  envp.push_back(nullptr);
+}
+
+void exec_args::exec() const {
+  if (inherit)
+    execv(argv[0], argv.data());
+  else
+    execve(argv[0], argv.data(), envp.data());
+  _exit(127);
+}
+
 std::optional<int> wait_exit(pid_t pid, milliseconds timeout, bool& reaped) {
   auto deadline = steady_clock::now() + timeout;
   while (steady_clock::now() < deadline) {
@@ -56,15 +78,6 @@ std::optional<int> wait_exit(pid_t pid, milliseconds timeout, bool& reaped) {
   }
   return std::nullopt;
 }
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in{p};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-} // namespace
 
 fs::path make_temp_dir() {
   std::string pattern = (fs::temp_directory_path() / "herald-test-XXXXXX").string();
@@ -86,7 +99,7 @@ node_process::node_process(const std::string& config_json, const std::vector<std
   if (pipe(out_pipe) != 0)
     throw std::runtime_error("pipe failed");
   int err_fd = open((dir_ / "stderr.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_ = spawn(argv, out_pipe[1], err_fd);
+  pid_ = spawn(exec_args{HERALD_BINARY, argv, std::nullopt}, out_pipe[1], err_fd);
   close(out_pipe[1]);
   close(err_fd);
 
@@ -148,11 +161,12 @@ std::string node_process::log() const {
   return read_file(dir_ / "stderr.log");
 }
 
-run_result run_herald(const std::vector<std::string>& args, milliseconds timeout) {
+run_result run_program(const std::string& binary, const std::vector<std::string>& args,
+                       const std::optional<environment>& env, milliseconds timeout) {
   auto dir = make_temp_dir();
   int out_fd = open((dir / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   int err_fd = open((dir / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = spawn(args, out_fd, err_fd);
+  pid_t pid = spawn(exec_args{binary, args, env}, out_fd, err_fd);
   close(out_fd);
   close(err_fd);
   bool reaped = false;
@@ -167,6 +181,10 @@ run_result run_herald(const std::vector<std::string>& args, milliseconds timeout
   std::error_code ignored;
   fs::remove_all(dir, ignored);
   return r;
+}
+
+run_result run_herald(const std::vector<std::string>& args, milliseconds timeout) {
+  return run_program(HERALD_BINARY, args, std::nullopt, timeout);
 }
 
 } // namespace herald::test

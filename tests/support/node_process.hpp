@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <sys/types.h>
@@ -50,6 +51,32 @@ struct run_result {
   std::string out;
   std::string err;
 };
+
+/// A child's whole environment.
+using environment = std::map<std::string, std::string>;
+
+/// The argv and envp of an `execve` of `binary args...`, kept alive by the strings they point
+/// into. Without `env` the child inherits the test's environment (`environ`).
+struct exec_args {
+  exec_args(const std::string& binary, const std::vector<std::string>& args,
+            const std::optional<environment>& env);
+  /// Replaces the calling (child) process; exits 127 if it cannot.
+  [[noreturn]] void exec() const;
+
+  std::vector<std::string> strings;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  bool inherit = true;
+};
+
+/// Waits up to `timeout` for `pid`; the exit code, or nullopt (timeout, or a signal). Sets
+/// `reaped` once the child is reaped.
+std::optional<int> wait_exit(pid_t pid, std::chrono::milliseconds timeout, bool& reaped);
+
+/// Runs `binary args...` (with `env` as its whole environment, when given), stdout and stderr
+/// captured, and waits at most `timeout` for it to exit (then kills it).
+run_result run_program(const std::string& binary, const std::vector<std::string>& args,
+                       const std::optional<environment>& env, std::chrono::milliseconds timeout);
 
 /// Runs `herald args...` and waits at most `timeout` for it to exit.
 run_result run_herald(const std::vector<std::string>& args, std::chrono::milliseconds timeout);
