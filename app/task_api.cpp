@@ -7,6 +7,8 @@
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <caf/send.hpp>
 #include <charconv>
 #include <cmath>
@@ -90,18 +92,7 @@ net::response invalid_json(const boost::system::error_code& ec, net::media_type 
 }
 
 std::string path_segment(std::string_view id) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 0x0f];
-    }
-  }
-  return out;
+  return boost::urls::encode(id, boost::urls::unreserved_chars);
 }
 
 namespace {

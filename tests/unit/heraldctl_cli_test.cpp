@@ -1,6 +1,8 @@
 // heraldctl's command line: defaults from the environment, flags anywhere, and a clear usage
 // error (exit 2) for everything it cannot take.
 
+#include "app/task_api.hpp"
+#include "tools/heraldctl/admin_client.hpp"
 #include "tools/heraldctl/cli.hpp"
 
 #include <boost/test/unit_test.hpp>
@@ -161,6 +163,16 @@ BOOST_AUTO_TEST_CASE(urls_are_http_host_port_and_an_optional_prefix) {
                                "http://h:65536", "http://h:x", "http://h:", "http://[::1",
                                "http://[::1]x", "http://u@h", "http://h/?q", "http://h/#f"})
     BOOST_TEST(!parse_url(bad), bad);
+}
+
+BOOST_AUTO_TEST_CASE(ids_groups_and_filters_are_percent_encoded_for_urls) {
+  // Unreserved characters stay; everything else, bytes of UTF-8 included, becomes %XX.
+  BOOST_TEST(path_segment("a-b_c.d~9") == "a-b_c.d~9");
+  BOOST_TEST(path_segment("Test events/[x]?") == "Test%20events%2F%5Bx%5D%3F");
+  BOOST_TEST(path_segment("\xc3\xbc%") == "%C3%BC%25");
+  BOOST_TEST(query_value("[POST]/process-data") == "%5BPOST%5D/process-data");
+  // The node writes the same form into its events paths.
+  BOOST_TEST(herald::app::path_segment("Test events/[x]?") == "Test%20events%2F%5Bx%5D%3F");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
