@@ -109,6 +109,10 @@ void apply_limits(net::limits& l, const json::value& v) {
             [&](auto& x, auto& k) {
               l.body_limit = static_cast<std::uint64_t>(integer(x, k, 0, std::int64_t{1} << 32));
             }},
+           {"chunk_framing_limit_bytes",
+            [&](auto& x, auto& k) {
+              l.chunk_framing_limit = static_cast<std::uint32_t>(integer(x, k, 64, 1024 * 1024));
+            }},
            {"header_timeout_ms",
             [&](auto& x, auto& k) {
               l.header_timeout = millis(x, k, 10, hour_ms);

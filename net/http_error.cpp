@@ -1,5 +1,7 @@
 #include "net/http_error.hpp"
 
+#include "net/request_parser.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
@@ -10,6 +12,8 @@ status status_of(http_error e) noexcept {
   switch (e) {
   case http_error::malformed_request:
   case http_error::bad_target:
+  case http_error::bad_host:
+  case http_error::chunk_line_too_long:
     return status::bad_request;
   case http_error::header_too_large:
     return status::request_header_fields_too_large;
@@ -66,6 +70,10 @@ std::string_view message_of(http_error e) noexcept {
     return "Malformed HTTP request";
   case http_error::bad_target:
     return "Invalid request target";
+  case http_error::bad_host:
+    return "Missing or repeated Host header field";
+  case http_error::chunk_line_too_long:
+    return "Chunk-size line too long";
   case http_error::header_too_large:
     return "Request header fields too large";
   case http_error::body_too_large:
@@ -123,6 +131,8 @@ std::string_view message_of(http_error e) noexcept {
 bool closes_connection(http_error e) noexcept {
   switch (e) {
   case http_error::malformed_request:
+  case http_error::bad_host:
+  case http_error::chunk_line_too_long:
   case http_error::header_too_large:
   case http_error::body_too_large:
   case http_error::request_timeout:
@@ -140,6 +150,10 @@ std::optional<http_error> classify_read_error(const boost::system::error_code& e
     return http_error::header_too_large;
   if (ec == bh::error::body_limit)
     return http_error::body_too_large;
+  if (ec == read_error::missing_host || ec == read_error::duplicate_host)
+    return http_error::bad_host;
+  if (ec == read_error::chunk_line_too_long)
+    return http_error::chunk_line_too_long;
   if (ec == boost::beast::error::timeout)
     return http_error::request_timeout;
   // End of stream, reset, cancellation: the peer left or we closed; nothing to answer.

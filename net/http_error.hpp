@@ -15,6 +15,8 @@ namespace herald::net {
 enum class http_error {
   malformed_request,    ///< the bytes are not an HTTP/1.x request
   bad_target,           ///< the request target is not a valid origin-form URL
+  bad_host,             ///< HTTP/1.1 without a Host field, or two Host fields (RFC 9112 §3.2)
+  chunk_line_too_long,  ///< a chunk-size line over `limits::chunk_framing_limit`
   header_too_large,     ///< header block over `limits::header_limit`
   body_too_large,       ///< body over `limits::body_limit`
   request_timeout,      ///< header or body did not arrive in time

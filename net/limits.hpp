@@ -15,6 +15,11 @@ struct limits {
   std::uint32_t header_limit = 16 * 1024;
   /// Request body, in bytes (SPEC: larger answers 413).
   std::uint64_t body_limit = 1024 * 1024;
+  /// Chunked bodies: what the reader must hold unparsed at once to make progress, that is one
+  /// chunk-size line with its extensions, or the last chunk with its trailer fields. Chunk
+  /// data is taken as it arrives and counts against `body_limit`; the framing around it is
+  /// held until its line ends, so it needs a bound of its own (400 / 431 past it).
+  std::uint32_t chunk_framing_limit = 4 * 1024;
   /// From the first byte of a request until its header block is complete (slowloris: 408).
   std::chrono::milliseconds header_timeout{10'000};
   /// From the end of the header block until the body is complete (408).

@@ -8,6 +8,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <poll.h>
 #include <thread>
@@ -26,6 +27,34 @@ std::string error_of(const herald::net::response& res) {
 /// The node is still fine: a fresh connection gets its answer.
 void still_serving(const node_process& node) {
   BOOST_TEST(http_get(node.port(), "/health").result_int() == 200);
+}
+
+/// Resident memory of process `pid`, in KiB (VmRSS), or -1.
+long rss_kib(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  for (std::string line; std::getline(status, line);)
+    if (line.starts_with("VmRSS:"))
+      return std::stol(line.substr(6));
+  return -1;
+}
+
+/// Sends `head`, then `filler` in 16 KiB pieces, until the server answers (or closes), at most
+/// `max_bytes` of filler or 10 s. Returns how much filler went out before the answer came.
+std::size_t send_until_answered(connection& c, std::string_view head, char filler,
+                                std::size_t max_bytes) {
+  BOOST_REQUIRE(c.send(head));
+  const std::string piece(16 * 1024, filler);
+  std::size_t sent = 0;
+  auto start = steady_clock::now();
+  while (sent < max_bytes && ms_since(start) < 10'000) {
+    pollfd p{c.fd(), POLLIN, 0};
+    if (poll(&p, 1, 0) > 0)
+      break; // the answer (or the end of the connection) is there
+    if (!c.send(piece))
+      break;
+    sent += piece.size();
+  }
+  return sent;
 }
 
 } // namespace
@@ -117,6 +146,75 @@ BOOST_AUTO_TEST_CASE(a_body_over_the_limit_gets_413) {
     auto res = c.exchange(chunked + "0\r\n\r\n");
     BOOST_TEST(res.result_int() == 413);
   }
+  still_serving(node);
+}
+
+BOOST_AUTO_TEST_CASE(chunk_framing_that_never_ends_is_refused_at_a_small_bound) {
+  // A chunk extension, a chunk-size line and a trailer field that never reach their CRLF:
+  // the parser can take none of those bytes, and they used to be buffered without end.
+  node_process node;
+  const std::string head = "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  struct attack {
+    std::string prefix;
+    char filler;
+    unsigned status;
+    std::string error;
+  };
+  auto before = rss_kib(node.pid());
+  for (const auto& a : std::vector<attack>{
+           {"1;", 'e', 400, "Chunk-size line too long"},
+           {"", '0', 400, "Chunk-size line too long"},
+           {"3\r\nabc\r\n0\r\nX-Trailer: ", 't', 431, "Request header fields too large"}}) {
+    BOOST_TEST_CONTEXT("after '" << a.prefix << "': " << a.filler << "...") {
+      connection c{node.port()};
+      auto sent = send_until_answered(c, head + a.prefix, a.filler, 64u << 20);
+      auto res = c.read_response(5s);
+      BOOST_TEST(res.result_int() == a.status);
+      BOOST_TEST(error_of(res) == a.error);
+      BOOST_TEST(res[http::field::connection] == "close");
+      BOOST_TEST(c.wait_closed(5s));
+      // Answered after a few KiB: the kernel's socket buffers, not the node, took the rest.
+      BOOST_TEST(sent < 16u << 20, "sent " << sent << " bytes before the answer");
+    }
+  }
+  auto grown = rss_kib(node.pid()) - before;
+  BOOST_TEST(grown < 8 * 1024, "RSS grew by " << grown << " KiB");
+  still_serving(node);
+}
+
+BOOST_AUTO_TEST_CASE(chunk_framing_within_its_bound_is_accepted) {
+  node_process node{R"({"limits": {"chunk_framing_limit_bytes": 256}})"};
+  connection c{node.port()};
+  std::string chunked = "POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        "4;name=" +
+                        std::string(100, 'v') + "\r\nabcd\r\n" +
+                        "0\r\nX-Digest: " + std::string(100, 'd') + "\r\n\r\n";
+  // Read whole, then routed: /health takes no POST; the connection stays usable.
+  BOOST_TEST(c.exchange(chunked).result_int() == 405);
+  BOOST_TEST(c.exchange(get_request("/health")).result_int() == 200);
+  connection over{node.port()};
+  auto res = over.exchange("POST /health HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           "4;name=" +
+                           std::string(300, 'v') + "\r\nabcd\r\n0\r\n\r\n");
+  BOOST_TEST(res.result_int() == 400);
+}
+
+BOOST_AUTO_TEST_CASE(an_http_1_1_request_without_exactly_one_host_gets_400) {
+  node_process node;
+  for (const std::string& bad : std::vector<std::string>{
+           "GET /health HTTP/1.1\r\n\r\n", "GET /health HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+           "GET /health HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"}) {
+    BOOST_TEST_CONTEXT(bad) {
+      connection c{node.port()};
+      auto res = c.exchange(bad);
+      BOOST_TEST(res.result_int() == 400);
+      BOOST_TEST(error_of(res) == "Missing or repeated Host header field");
+      BOOST_TEST(c.wait_closed(3s));
+    }
+  }
+  // HTTP/1.0 may leave it out.
+  connection old{node.port()};
+  BOOST_TEST(old.exchange("GET /health HTTP/1.0\r\n\r\n").result_int() == 200);
   still_serving(node);
 }
 

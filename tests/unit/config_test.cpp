@@ -90,6 +90,7 @@ const char* const full_document = R"({
     "max_connections": 500,
     "header_limit_bytes": 8192,
     "body_limit_bytes": 65536,
+    "chunk_framing_limit_bytes": 2048,
     "header_timeout_ms": 1000,
     "body_timeout_ms": 2000,
     "idle_timeout_ms": 3000,
@@ -114,6 +115,7 @@ BOOST_AUTO_TEST_CASE(defaults_are_the_documented_ones) {
   BOOST_TEST(c.limits.max_connections == 10'000u);
   BOOST_TEST(c.limits.header_limit == 16u * 1024);
   BOOST_TEST(c.limits.body_limit == 1024u * 1024);
+  BOOST_TEST(c.limits.chunk_framing_limit == 4u * 1024);
   BOOST_TEST(c.limits.header_timeout.count() == 10'000);
   BOOST_TEST(c.limits.body_timeout.count() == 30'000);
   BOOST_TEST(c.limits.idle_timeout.count() == 60'000);
@@ -149,6 +151,7 @@ BOOST_AUTO_TEST_CASE(full_document_sets_every_field) {
   BOOST_TEST(c.limits.max_connections == 500u);
   BOOST_TEST(c.limits.header_limit == 8192u);
   BOOST_TEST(c.limits.body_limit == 65536u);
+  BOOST_TEST(c.limits.chunk_framing_limit == 2048u);
   BOOST_TEST(c.limits.header_timeout.count() == 1000);
   BOOST_TEST(c.limits.body_timeout.count() == 2000);
   BOOST_TEST(c.limits.idle_timeout.count() == 3000);

@@ -1,4 +1,5 @@
 #include "net/http_error.hpp"
+#include "net/request_parser.hpp"
 #include "net/responses.hpp"
 
 #include <boost/asio/error.hpp>
@@ -43,19 +44,34 @@ struct row {
 
 // The expected table, written out independently of http_error.cpp.
 const row table[] = {
-    {http_error::malformed_request, 400, true},   {http_error::bad_target, 400, false},
-    {http_error::header_too_large, 431, true},    {http_error::body_too_large, 413, true},
-    {http_error::request_timeout, 408, true},     {http_error::not_found, 404, false},
-    {http_error::method_not_allowed, 405, false}, {http_error::too_many_connections, 503, true},
-    {http_error::shutting_down, 503, true},       {http_error::invalid_json, 400, false},
-    {http_error::invalid_parameter, 400, false},  {http_error::invalid_task_query, 400, false},
-    {http_error::not_acceptable, 406, false},     {http_error::task_not_found, 404, false},
-    {http_error::task_finished, 410, false},      {http_error::task_not_cancellable, 423, false},
-    {http_error::task_id_taken, 409, false},      {http_error::queue_full, 429, false},
-    {http_error::not_event_stream, 406, false},   {http_error::invalid_sse_event, 400, false},
-    {http_error::unauthorized, 401, false},       {http_error::publishing_disabled, 403, false},
-    {http_error::publish_backlog, 503, false},    {http_error::admin_disabled, 403, false},
-    {http_error::group_not_found, 404, false},    {http_error::internal, 500, false},
+    {http_error::malformed_request, 400, true},
+    {http_error::bad_target, 400, false},
+    {http_error::bad_host, 400, true},
+    {http_error::chunk_line_too_long, 400, true},
+    {http_error::header_too_large, 431, true},
+    {http_error::body_too_large, 413, true},
+    {http_error::request_timeout, 408, true},
+    {http_error::not_found, 404, false},
+    {http_error::method_not_allowed, 405, false},
+    {http_error::too_many_connections, 503, true},
+    {http_error::shutting_down, 503, true},
+    {http_error::invalid_json, 400, false},
+    {http_error::invalid_parameter, 400, false},
+    {http_error::invalid_task_query, 400, false},
+    {http_error::not_acceptable, 406, false},
+    {http_error::task_not_found, 404, false},
+    {http_error::task_finished, 410, false},
+    {http_error::task_not_cancellable, 423, false},
+    {http_error::task_id_taken, 409, false},
+    {http_error::queue_full, 429, false},
+    {http_error::not_event_stream, 406, false},
+    {http_error::invalid_sse_event, 400, false},
+    {http_error::unauthorized, 401, false},
+    {http_error::publishing_disabled, 403, false},
+    {http_error::publish_backlog, 503, false},
+    {http_error::admin_disabled, 403, false},
+    {http_error::group_not_found, 404, false},
+    {http_error::internal, 500, false},
 };
 
 std::optional<http_error> classify(boost::system::error_code ec) {
@@ -126,6 +142,13 @@ BOOST_AUTO_TEST_CASE(header_limit_is_header_too_large) {
 
 BOOST_AUTO_TEST_CASE(body_limit_is_body_too_large) {
   BOOST_TEST(classify(bh::error::body_limit) == http_error::body_too_large);
+}
+
+BOOST_AUTO_TEST_CASE(the_readers_own_refusals_have_their_rows) {
+  using herald::net::read_error;
+  BOOST_TEST(classify(read_error::missing_host) == http_error::bad_host);
+  BOOST_TEST(classify(read_error::duplicate_host) == http_error::bad_host);
+  BOOST_TEST(classify(read_error::chunk_line_too_long) == http_error::chunk_line_too_long);
 }
 
 BOOST_AUTO_TEST_CASE(beast_timeout_is_request_timeout) {

@@ -276,9 +276,108 @@ BOOST_AUTO_TEST_CASE(garbage_request_line_is_a_malformed_request) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_chunk_is_a_malformed_request) {
-  auto r = parse("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
+  auto r = parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n");
   BOOST_TEST(r.ec == code(http::error::bad_chunk), "got: " << r.ec.message());
   BOOST_TEST(classify_read_error(r.ec) == std::optional{http_error::malformed_request});
+}
+
+// -- chunk framing ----------------------------------------------------------------------------
+
+namespace {
+
+const std::string chunked_head =
+    "POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+boost::system::error_code read_code(herald::net::read_error e) {
+  return herald::net::make_error_code(e);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(an_endless_chunk_extension_fails_at_the_framing_limit) {
+  // `1;` and then extension bytes that never reach a CRLF: the parser takes none of them, so
+  // without a bound the connection would hold them all.
+  auto attack = chunked_head + "1;" + std::string(256 * kib, 'e');
+  for (std::size_t piece : {std::size_t{16 * kib}, std::size_t{1000}, at_once}) {
+    BOOST_TEST_CONTEXT("reads of " << piece << " bytes") {
+      auto r = parse(attack, {}, piece);
+      BOOST_TEST(r.ec == read_code(herald::net::read_error::chunk_line_too_long),
+                 "got: " << r.ec.message());
+      BOOST_TEST(classify_read_error(r.ec) == std::optional{http_error::chunk_line_too_long});
+      BOOST_TEST(!r.done);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_endless_chunk_size_line_of_zeros_fails_at_the_framing_limit) {
+  auto r = parse(chunked_head + std::string(256 * kib, '0'), {}, 16 * kib);
+  BOOST_TEST(r.ec == read_code(herald::net::read_error::chunk_line_too_long),
+             "got: " << r.ec.message());
+}
+
+BOOST_AUTO_TEST_CASE(an_endless_trailer_fails_as_a_header_block_over_its_limit) {
+  // After the last chunk come header fields (the trailer): over the bound they answer 431.
+  auto attack = chunked_head + "3\r\nabc\r\n0\r\nX-Trailer: " + std::string(256 * kib, 't');
+  auto r = parse(attack, {}, 16 * kib);
+  BOOST_TEST(r.ec == code(http::error::header_limit), "got: " << r.ec.message());
+  BOOST_TEST(classify_read_error(r.ec) == std::optional{http_error::header_too_large});
+  auto extended = chunked_head + "0;ext=1\r\nX-Trailer: " + std::string(256 * kib, 't');
+  BOOST_TEST(parse(extended, {}, 16 * kib).ec == code(http::error::header_limit));
+}
+
+BOOST_AUTO_TEST_CASE(the_framing_limit_is_configurable_and_leaves_normal_chunks_alone) {
+  limits small;
+  small.chunk_framing_limit = 64;
+  // Extensions and trailers within the bound, many small chunks: all accepted.
+  auto fine = chunked_head + "5;name=" + std::string(40, 'v') + "\r\nhello\r\n" +
+              "0\r\nX-Sum: " + std::string(40, 's') + "\r\n\r\n";
+  auto ok = parse(fine, small, 7);
+  BOOST_TEST(ok.ec.message() == "Success");
+  BOOST_TEST(ok.done);
+  BOOST_TEST(parse(chunked(100 * kib, 1), small, 4 * kib).done);
+  // Past it, refused however the reads split it.
+  auto long_ext = chunked_head + "5;name=" + std::string(100, 'v') + "\r\nhello\r\n0\r\n\r\n";
+  BOOST_TEST(parse(long_ext, small, 16).ec ==
+             read_code(herald::net::read_error::chunk_line_too_long));
+}
+
+BOOST_AUTO_TEST_CASE(held_framing_is_sorted_into_chunk_lines_and_trailers) {
+  using herald::net::classify_held_framing;
+  using herald::net::held_framing;
+  BOOST_TEST((classify_held_framing("1;eeee") == held_framing::chunk_line));
+  BOOST_TEST((classify_held_framing("\r\n1;eeee") == held_framing::chunk_line));
+  BOOST_TEST((classify_held_framing("0000000000") == held_framing::chunk_line));
+  BOOST_TEST((classify_held_framing("0;ext=aaaa") == held_framing::chunk_line));
+  BOOST_TEST((classify_held_framing("0010\r\n") == held_framing::chunk_line));
+  BOOST_TEST((classify_held_framing("000A;x\r\n") == held_framing::chunk_line));
+  BOOST_TEST((classify_held_framing("0\r\nX-T: tttt") == held_framing::trailer));
+  BOOST_TEST((classify_held_framing("\r\n00;e\r\nX-T: t") == held_framing::trailer));
+  BOOST_TEST((classify_held_framing("") == held_framing::chunk_line));
+}
+
+// -- Host (RFC 9112 §3.2) ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(an_http_1_1_request_without_host_is_refused) {
+  auto r = parse("GET /health HTTP/1.1\r\n\r\n");
+  BOOST_TEST(r.ec == read_code(herald::net::read_error::missing_host), "got: " << r.ec.message());
+  BOOST_TEST(classify_read_error(r.ec) == std::optional{http_error::bad_host});
+  BOOST_TEST(!r.done);
+}
+
+BOOST_AUTO_TEST_CASE(two_host_fields_are_refused_in_any_version) {
+  for (std::string_view version : {"1.0", "1.1"}) {
+    BOOST_TEST_CONTEXT("HTTP/" << version) {
+      auto r = parse("GET / HTTP/" + std::string{version} + "\r\nHost: a\r\nHost: b\r\n\r\n");
+      BOOST_TEST(r.ec == read_code(herald::net::read_error::duplicate_host),
+                 "got: " << r.ec.message());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_http_1_0_request_may_omit_host) {
+  BOOST_TEST(parse("GET / HTTP/1.0\r\n\r\n").done);
+  BOOST_TEST(parse("GET / HTTP/1.1\r\nhost: x\r\n\r\n").done);
+  BOOST_TEST(parse("GET / HTTP/1.1\r\nHost:\r\n\r\n").done); // empty is allowed (no authority)
 }
 
 // -- custom limits ----------------------------------------------------------------------------
@@ -305,7 +404,7 @@ BOOST_AUTO_TEST_CASE(custom_larger_limits_are_honoured) {
 BOOST_AUTO_TEST_CASE(zero_body_limit_accepts_only_empty_bodies) {
   limits none;
   none.body_limit = 0;
-  BOOST_TEST(parse("GET / HTTP/1.1\r\n\r\n", none).done);
+  BOOST_TEST(parse("GET / HTTP/1.1\r\nHost: h\r\n\r\n", none).done);
   BOOST_TEST(parse(post(""), none).done);
   BOOST_TEST(parse(post("x"), none).ec == code(http::error::body_limit));
 }
