@@ -384,6 +384,10 @@ void server::impl::shutdown() {
     admin_listener->sessions().start_draining();
     admin_listener->sessions().for_each([](net::session& x) { x.close(); });
   }
+  // From here every answer is a connection's last and says `Connection: close`: also the
+  // `?wait=` holds that the aborts below answer.
+  auto& sessions = listener->sessions();
+  sessions.start_draining();
   // Unfinished tasks end as "Aborted by System" and their bodies are asked to stop; `?wait=`
   // holds are answered, so the connections below can finish. Their terminal events reach
   // the groups, and the groups' connections, before the streams get their farewell.
@@ -397,10 +401,8 @@ void server::impl::shutdown() {
         .receive([](bool) {}, ignore);
   }
   auto started_at = std::chrono::steady_clock::now();
-  auto& sessions = listener->sessions();
   log::info("draining ", sessions.size(), " connection(s), grace ", cfg.shutdown_grace.count(),
             " ms");
-  sessions.start_draining();
   sessions.for_each([](net::session& x) { x.drain(); });
   if (!sessions.wait_empty(cfg.shutdown_grace)) {
     log::warn("closing ", sessions.size(), " connection(s) still open after the grace period");

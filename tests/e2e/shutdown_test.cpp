@@ -4,6 +4,7 @@
 #include "support/http_client.hpp"
 #include "support/in_process_node.hpp"
 #include "support/node_process.hpp"
+#include "support/task_client.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <csignal>
@@ -27,6 +28,28 @@ BOOST_AUTO_TEST_CASE(sigterm_closes_idle_connections_and_exits_0) {
   BOOST_TEST(idle.wait_closed(2s));
   BOOST_TEST(connection_refused(node.port()));
   BOOST_TEST(node.log().find("received SIGTERM") != std::string::npos, node.log());
+}
+
+BOOST_AUTO_TEST_CASE(a_wait_answered_by_the_shutdown_says_connection_close) {
+  // The shutdown aborts the task, which answers the `?wait=`: that answer is the connection's
+  // last, and says so, rather than promising a keep-alive the node then breaks.
+  node_process node{R"({"demo": {"tick_ms": 60000}, "shutdown_grace_ms": 2000})"};
+  auto task = call(node.port(), "POST", "/process-data");
+  BOOST_REQUIRE(task.status == 202);
+  auto id = task.text("Id");
+  await_state(node.port(), id, "Running");
+  connection waiting{node.port()};
+  BOOST_REQUIRE(waiting.send(get_request("/tasks/" + id + "?wait=30")));
+  std::this_thread::sleep_for(200ms); // the wait is held
+  std::thread stopper{[&] {
+    node.stop(SIGTERM, 10s);
+  }};
+  auto res = waiting.read_response(5s);
+  stopper.join();
+  BOOST_TEST(res.result_int() == 200);
+  BOOST_TEST(res.body().find(R"("Error":"Aborted by System")") != std::string::npos, res.body());
+  BOOST_TEST(res[boost::beast::http::field::connection] == "close");
+  BOOST_TEST(waiting.wait_closed(3s));
 }
 
 BOOST_AUTO_TEST_CASE(sigint_exits_0_too) {

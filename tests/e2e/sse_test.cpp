@@ -621,6 +621,15 @@ BOOST_AUTO_TEST_CASE(stopping_the_node_ends_every_stream_with_pode_close) {
   auto m = group.events().size();
   BOOST_TEST(group.events()[m - 2].type == "pode.taskCompleted");
   BOOST_TEST(group.events()[m - 1].type == "pode.close");
+  // The task's own stream ends with its `pode.close`, an event of its log with an id; a
+  // group stream's farewell at shutdown has none, so that a client reconnecting elsewhere
+  // resumes from the last real event.
+  auto close_at = task.body().rfind("\nevent: pode.close\n");
+  BOOST_REQUIRE(close_at != std::string::npos);
+  auto line_at = task.body().rfind('\n', close_at - 1);
+  BOOST_TEST(task.body().substr(line_at + 1, 4) == "id: ", task.body());
+  BOOST_TEST(group.body().ends_with("\n\nevent: pode.close\ndata:\n\n"), group.body());
+  BOOST_TEST(group.events()[m - 1].last_id == group.events()[m - 2].last_id);
   run.reset();
 }
 
