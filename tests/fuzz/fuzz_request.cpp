@@ -8,6 +8,7 @@
 //   - a bad target is not answered 400, or a good one is;
 //   - a request whose header block is larger than limits::header_limit is answered at all
 //     (SPEC: larger answers 431), whether it came at once or in pieces;
+//   - the reader leaves more than limits::chunk_framing_limit unparsed bytes in a body;
 //   - feeding the bytes at once and in small chunks answers different requests, for inputs too
 //     short to reach any limit (the parser must not depend on how TCP splits the stream).
 
@@ -183,6 +184,13 @@ std::string run(std::string_view input, const std::vector<std::size_t>& chunks) 
                      "passed the %u-byte header limit, read %s\n",
                      reader.header_bytes(), line, unsigned{lim.header_limit},
                      chunks.empty() ? "at once" : "in chunks");
+        std::abort();
+      }
+      // In a body, what the reader leaves unparsed is chunk framing, bounded by its limit.
+      if (ec == http::error::need_more && reader.header_done() &&
+          pending.size() >= lim.chunk_framing_limit) {
+        std::fprintf(stderr, "fuzz_request: %zu unparsed body bytes held, limit %u\n",
+                     pending.size(), unsigned{lim.chunk_framing_limit});
         std::abort();
       }
     }
