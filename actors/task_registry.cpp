@@ -497,7 +497,7 @@ bool read_slice(registry_state& st, task_walk& w, Iterator it, Iterator end,
 }
 
 /// Runs one slice of query `id`; then either sends itself the next one, behind the messages
-/// already waiting, or answers.
+/// already waiting and after the other actors had their turn, or answers.
 void walk_step(registry_actor* self, std::uint64_t id) {
   auto& st = self->state;
   auto found = st.walks.find(id);
@@ -517,7 +517,11 @@ void walk_step(registry_actor* self, std::uint64_t id) {
     more = read_slice(st, w, from, index.rend(), deadline);
   }
   if (more) {
-    self->send(self, walk_atom::value, id);
+    // Through the clock rather than straight into the mailbox: the scheduler lets an actor
+    // handle messages as long as its mailbox has any, so a message to itself would keep the
+    // worker thread (and every other actor on it: supervisors, task actors) until the end.
+    // Arriving a moment later, it lets the registry give the thread back in between.
+    self->delayed_send(self, std::chrono::microseconds{0}, walk_atom::value, id);
     return;
   }
   auto hits = std::move(w.hits);
