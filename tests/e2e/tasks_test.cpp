@@ -830,7 +830,7 @@ BOOST_AUTO_TEST_CASE(an_expensive_query_never_holds_up_lookups_and_answers_in_cr
   }};
   // Lookups while the query is in progress, and new tasks (created after it started: read at
   // most once, if at all).
-  std::vector<double> waits_ms;
+  std::vector<double> waits_ms; // lookups and invocations answered while the query runs
   std::vector<std::string> added;
   connection conn{p};
   auto give_up = std::chrono::steady_clock::now() + 60s;
@@ -842,8 +842,13 @@ BOOST_AUTO_TEST_CASE(an_expensive_query_never_holds_up_lookups_and_answers_in_cr
     if (!answered)
       waits_ms.push_back(wait.count());
     if (added.size() < 20) {
+      auto t1 = std::chrono::steady_clock::now();
       auto made = conn.exchange(request_with_body("POST", target(1), "{}"));
+      auto made_in =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1);
       BOOST_TEST_REQUIRE(made.result_int() == 202u);
+      if (!answered)
+        waits_ms.push_back(made_in.count());
       added.emplace_back(json::parse(made.body()).at("Id").as_string());
     }
     std::this_thread::sleep_for(5ms);
@@ -853,7 +858,8 @@ BOOST_AUTO_TEST_CASE(an_expensive_query_never_holds_up_lookups_and_answers_in_cr
   auto slowest = waits_ms.empty() ? 0.0 : *std::max_element(waits_ms.begin(), waits_ms.end());
   auto took_ms = std::chrono::duration<double, std::milli>(took).count();
   BOOST_TEST_MESSAGE("query took " << took_ms << " ms; " << waits_ms.size()
-                                   << " lookups meanwhile, the slowest " << slowest << " ms");
+                                   << " lookups and invocations meanwhile, the slowest " << slowest
+                                   << " ms");
   // The query took a while, lookups went on meanwhile, none waited for it.
   BOOST_TEST(waits_ms.size() >= 3u);
   BOOST_TEST(slowest < 200.0);
