@@ -145,7 +145,7 @@ void apply_tasks(task_settings& t, const json::value& v) {
             }},
            {"query_max_value_bytes",
             [&](auto& x, auto& k) {
-              t.query_max_value_bytes = static_cast<std::size_t>(integer(x, k, 16, 1024 * 1024));
+              t.query_max_value_bytes = static_cast<std::size_t>(integer(x, k, 16, 64 * 1024));
             }},
        });
 }

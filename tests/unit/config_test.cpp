@@ -199,7 +199,7 @@ BOOST_AUTO_TEST_CASE(bad_task_and_demo_settings_are_named) {
              "tasks.retention_ms: must be between 0 and 604800000");
   BOOST_TEST(rejected(parse_config(R"({"tasks": {"grace": 1}})")) == "tasks.grace: unknown key");
   BOOST_TEST(rejected(parse_config(R"({"tasks": {"query_max_value_bytes": 15}})")) ==
-             "tasks.query_max_value_bytes: must be between 16 and 1048576");
+             "tasks.query_max_value_bytes: must be between 16 and 65536");
   BOOST_TEST(rejected(parse_config(R"({"tasks": {"query_max_value_bytes": "1k"}})")) ==
              "tasks.query_max_value_bytes: must be an integer");
 }
