@@ -31,7 +31,8 @@ namespace detail {
 /// each search starts where the last one ended, so the text is read once. A literal segment is
 /// found with Knuth-Morris-Pratt, a segment with `?` by shift-and over 64-bit words: matching
 /// costs O(n + m) for a field of n characters and a pattern of m, and O(n * ceil(k / 64) + m)
-/// when a segment of k characters has `?` (never n * m; `tasks.query_max_value_bytes` bounds k).
+/// when a segment of k characters has `?` (a 64th of n * m at worst, where a backtracking
+/// matcher pays n * m on a pattern with no `?` at all; `tasks.query_max_value_bytes` bounds k).
 class like_matcher {
  public:
   /// The empty pattern: matches every text.
