@@ -9,6 +9,7 @@
 #include <compare>
 #include <cstdint>
 #include <string_view>
+#include <unordered_map>
 
 namespace herald::actors {
 
@@ -170,42 +171,154 @@ std::u32string fold(std::string_view s) {
   return out;
 }
 
-/// `*value*` as Pode builds it (LIKE finds the pattern anywhere), with runs of `*` collapsed.
-std::u32string like_pattern(std::string_view value) {
-  std::u32string out = U"*";
-  for (auto c : fold(value))
-    if (c != U'*' || out.back() != U'*')
-      out += c;
-  if (out.back() != U'*')
-    out += U'*';
-  return out;
-}
+constexpr std::size_t not_found = std::u32string_view::npos;
+constexpr std::size_t word_bits = 64;
 
-/// Wildcard match with `*` (any run) and `?` (one character). Greedy with one backtrack point:
-/// O(|s|·|p|) at worst, never exponential.
-bool wildcard_match(std::u32string_view s, std::u32string_view p) noexcept {
-  std::size_t i = 0;
-  std::size_t j = 0;
-  std::size_t star = std::u32string_view::npos;
-  std::size_t mark = 0;
-  while (i < s.size()) {
-    if (j < p.size() && p[j] != U'*' && (p[j] == U'?' || p[j] == s[i])) {
-      ++i;
-      ++j;
-    } else if (j < p.size() && p[j] == U'*') {
-      star = j++;
-      mark = i;
-    } else if (star != std::u32string_view::npos) {
-      j = star + 1;
-      i = ++mark;
-    } else {
-      return false;
+} // namespace
+
+/// One run of the pattern between two `*`: literal characters and `?`.
+struct detail::like_matcher::segment {
+  std::u32string units;
+  bool has_any = false; // a `?` in it
+  /// Literal segments (KMP): for each prefix, the length of its longest proper border.
+  std::vector<std::size_t> border;
+  /// Segments with `?` (shift-and): per character, the positions it may take, as `words`
+  /// 64-bit words; `any` (the `?` positions) for a character that the segment does not name.
+  std::size_t words = 0;
+  std::vector<std::uint64_t> ascii;                 // 128 * words
+  std::unordered_map<char32_t, std::size_t> others; // character -> offset in `other_masks`
+  std::vector<std::uint64_t> other_masks;
+  std::vector<std::uint64_t> any;
+
+  explicit segment(std::u32string text) : units(std::move(text)) {
+    has_any = units.find(U'?') != std::u32string::npos;
+    if (has_any)
+      build_masks();
+    else
+      build_borders();
+  }
+
+  void build_borders() {
+    border.assign(units.size(), 0);
+    std::size_t k = 0;
+    for (std::size_t i = 1; i < units.size(); ++i) {
+      while (k > 0 && units[i] != units[k])
+        k = border[k - 1];
+      if (units[i] == units[k])
+        ++k;
+      border[i] = k;
     }
   }
-  while (j < p.size() && p[j] == U'*')
-    ++j;
-  return j == p.size();
+
+  void build_masks() {
+    words = (units.size() + word_bits - 1) / word_bits;
+    any.assign(words, 0);
+    for (std::size_t j = 0; j < units.size(); ++j)
+      if (units[j] == U'?')
+        set(any.data(), j);
+    ascii.resize(128 * words);
+    for (std::size_t c = 0; c < 128; ++c)
+      std::copy(any.begin(), any.end(), ascii.begin() + static_cast<std::ptrdiff_t>(c * words));
+    for (std::size_t j = 0; j < units.size(); ++j) {
+      auto c = units[j];
+      if (c == U'?')
+        continue;
+      std::uint64_t* mask = nullptr;
+      if (c < 128) {
+        mask = ascii.data() + c * words;
+      } else {
+        auto [it, fresh] = others.try_emplace(c, other_masks.size());
+        if (fresh)
+          other_masks.insert(other_masks.end(), any.begin(), any.end());
+        mask = other_masks.data() + it->second;
+      }
+      set(mask, j);
+    }
+  }
+
+  static void set(std::uint64_t* mask, std::size_t bit) {
+    mask[bit / word_bits] |= std::uint64_t{1} << (bit % word_bits);
+  }
+
+  const std::uint64_t* mask_of(char32_t c) const {
+    if (c < 128)
+      return ascii.data() + c * words;
+    auto it = others.find(c);
+    return it == others.end() ? any.data() : other_masks.data() + it->second;
+  }
+
+  /// Where the leftmost occurrence in `text` at or after `from` ends; `not_found` if none.
+  std::size_t find_in(std::u32string_view text, std::size_t from) const {
+    if (from > text.size() || text.size() - from < units.size())
+      return not_found;
+    return has_any ? find_with_any(text, from) : find_literal(text, from);
+  }
+
+  std::size_t find_literal(std::u32string_view text, std::size_t from) const {
+    // Knuth-Morris-Pratt: each step either advances in the text or shortens the partial match,
+    // which never grows by more than one per character read: O(characters read).
+    std::size_t k = 0;
+    for (std::size_t i = from; i < text.size(); ++i) {
+      while (k > 0 && text[i] != units[k])
+        k = border[k - 1];
+      if (text[i] == units[k])
+        ++k;
+      if (k == units.size())
+        return i + 1;
+    }
+    return not_found;
+  }
+
+  std::size_t find_with_any(std::u32string_view text, std::size_t from) const {
+    // Shift-and: bit j of `state` says the last j + 1 characters read match the segment's
+    // first j + 1; one shift and one AND per word per character read.
+    std::vector<std::uint64_t> state(words, 0);
+    const std::size_t last = units.size() - 1;
+    const std::uint64_t last_bit = std::uint64_t{1} << (last % word_bits);
+    for (std::size_t i = from; i < text.size(); ++i) {
+      const std::uint64_t* mask = mask_of(text[i]);
+      std::uint64_t carry = 1; // a match may start at every character
+      for (std::size_t w = 0; w < words; ++w) {
+        std::uint64_t next = (state[w] << 1) | carry;
+        carry = state[w] >> (word_bits - 1);
+        state[w] = next & mask[w];
+      }
+      if ((state[last / word_bits] & last_bit) != 0)
+        return i + 1;
+    }
+    return not_found;
+  }
+};
+
+detail::like_matcher::like_matcher(std::string_view value) {
+  std::u32string run;
+  for (auto c : fold(value)) {
+    if (c != U'*') {
+      run += c;
+      continue;
+    }
+    if (!run.empty())
+      segments_.push_back(std::make_shared<const segment>(std::move(run)));
+    run.clear();
+  }
+  if (!run.empty())
+    segments_.push_back(std::make_shared<const segment>(std::move(run)));
 }
+
+bool detail::like_matcher::matches(std::string_view text) const {
+  if (segments_.empty())
+    return true;
+  auto folded = fold(text);
+  std::size_t at = 0;
+  for (const auto& s : segments_) {
+    at = s->find_in(folded, at);
+    if (at == not_found)
+      return false;
+  }
+  return true;
+}
+
+namespace {
 
 // -- reading a record ---------------------------------------------------------------------------
 
@@ -303,12 +416,12 @@ struct task_query::condition {
   field_id field;
   field_kind kind;
   op_id op;
-  std::string text;        // text fields
-  std::u32string pattern;  // LIKE / NOTLIKE
-  task_state state{};      // State with EQ / NE
-  bool flag = false;       // Cancellable
-  double number = 0;       // Progress
-  detail::time_key time{}; // times
+  std::string text;             // text fields
+  detail::like_matcher pattern; // LIKE / NOTLIKE
+  task_state state{};           // State with EQ / NE
+  bool flag = false;            // Cancellable
+  double number = 0;            // Progress
+  detail::time_key time{};      // times
 
   bool test(const task_record& r) const {
     // LIKE on any field reads its text; a missing field matches only the negative ops.
@@ -318,12 +431,12 @@ struct task_query::condition {
       if (!v)
         return is_negative(op);
       if (is_like(op))
-        return wildcard_match(fold(*v), pattern) == (op == op_id::like);
+        return pattern.matches(*v) == (op == op_id::like);
       return holds(op, compare_text(*v, text));
     }
     case field_kind::state:
       if (is_like(op))
-        return wildcard_match(fold(to_string(r.state)), pattern) == (op == op_id::like);
+        return pattern.matches(to_string(r.state)) == (op == op_id::like);
       return (r.state == state) == (op == op_id::eq);
     case field_kind::boolean:
       return (r.cancellable == flag) == (op == op_id::eq);
@@ -394,19 +507,32 @@ std::string_view op_name(op_id op) {
   return "?";
 }
 
-std::string_view text_value(const field_def& f, const json::value& v) {
+std::string_view string_value(const field_def& f, const json::value& v, std::size_t max_bytes) {
   if (!v.is_string())
     fail(f.name, "'value' must be a string");
+  // Bounded before anything is built from it: matching costs grow with the value.
+  if (v.get_string().size() > max_bytes)
+    fail(f.name, "'value' is " + std::to_string(v.get_string().size()) + " bytes long; at most " +
+                     std::to_string(max_bytes) + " are allowed");
   return v.get_string();
 }
 
 } // namespace
 
-std::variant<task_query, query_error> task_query::parse(const boost::json::value& filter) {
+std::variant<task_query, query_error> task_query::parse(const boost::json::value& filter,
+                                                        std::size_t max_value_bytes) {
   try {
     if (!filter.is_object())
       fail("the filter must be a JSON object {\"Field\":" + std::string{condition_shape} +
            ", ...}");
+    // A field may appear twice (its name in two cases), but every condition costs a test per
+    // task: no more of them than there are fields.
+    if (filter.get_object().size() > fields.size())
+      fail("the filter has " + std::to_string(filter.get_object().size()) +
+           " conditions; at most " + std::to_string(fields.size()) + " (one per field)");
+    auto text_value = [max_value_bytes](const field_def& f, const json::value& v) {
+      return string_value(f, v, max_value_bytes);
+    };
     task_query q;
     for (const auto& member : filter.get_object()) {
       const auto& f = find_field(member.key());
@@ -422,7 +548,7 @@ std::variant<task_query, query_error> task_query::parse(const boost::json::value
       switch (f.kind) {
       case field_kind::text:
         if (is_like(c->op))
-          c->pattern = like_pattern(text_value(f, *value));
+          c->pattern = detail::like_matcher{text_value(f, *value)};
         else
           c->text = text_value(f, *value);
         break;
@@ -430,7 +556,7 @@ std::variant<task_query, query_error> task_query::parse(const boost::json::value
         if (is_ordering(c->op))
           refuse_op("EQ, NE, LIKE, NOTLIKE");
         if (is_like(c->op)) {
-          c->pattern = like_pattern(text_value(f, *value));
+          c->pattern = detail::like_matcher{text_value(f, *value)};
         } else {
           auto s = parse_task_state(text_value(f, *value));
           if (!s)

@@ -9,11 +9,15 @@
 #include "net/log.hpp"
 #include "net/metrics.hpp"
 
+#include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
+#include <functional>
+#include <limits>
 #include <map>
+#include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -57,10 +61,43 @@ struct route_totals {
   net::histogram durations;
 };
 
+/// Where a task sits in creation order (ties by id): the order queries answer in, and the key
+/// a query resumes from between two slices.
+using creation_key = std::pair<task_time, std::string>;
+
+/// A task a query returns: described when it was read (as it was when it matched), with who to
+/// ask for its `QueuePosition` when it was queued.
+struct hit {
+  boost::json::object object;
+  caf::actor supervisor; // set for queued tasks only
+  std::string id;
+};
+
+/// A query in progress. It reads the tasks in creation order, a slice at a time (see
+/// `registry_settings::query_slice`), and sends itself a message to go on, so that other
+/// messages are handled between slices; it resumes after the last key it read, so every task
+/// is read at most once, tasks forgotten meanwhile are skipped, and those created meanwhile
+/// are read if they come later in the order.
+struct task_walk {
+  std::function<bool(const entry&)> wanted;
+  std::function<boost::json::object(const entry&)> describe;
+  std::function<void(boost::json::array)> done;
+  /// Newest first, stopping after `limit` hits; answered in creation order all the same.
+  bool newest_first = false;
+  std::size_t limit = std::numeric_limits<std::size_t>::max();
+  std::optional<creation_key> after;
+  std::vector<hit> hits;
+};
+
 struct registry_state {
   registry_settings settings;
   std::map<std::string, route_totals> totals;
   std::unordered_map<std::string, entry> tasks;
+  /// Every task in `tasks`, in creation order.
+  std::set<creation_key> by_creation;
+  /// Queries in progress, by number.
+  std::map<std::uint64_t, task_walk> walks;
+  std::uint64_t last_walk = 0;
   /// Unfinished tasks by `ExpireTime`, on the steady clock (a system clock stepped back must
   /// not delay timeouts).
   std::multimap<steady::time_point, std::string> expiries;
@@ -93,6 +130,7 @@ void set_state(registry_state& st, task_record& r, task_state to) {
 /// Forgets a finished task.
 void forget_task(registry_state& st, std::unordered_map<std::string, entry>::iterator it) {
   --st.totals[it->second.record.route_id].held[index_of(it->second.record.state)];
+  st.by_creation.erase(creation_key{it->second.record.creation, it->first});
   st.tasks.erase(it);
 }
 
@@ -384,18 +422,21 @@ void rearm(registry_actor* self) {
     arm_at(self, due);
 }
 
-void sort_by_creation(std::vector<const entry*>& hits) {
-  std::sort(hits.begin(), hits.end(), [](const entry* a, const entry* b) {
-    return a->record.creation < b->record.creation ||
-           (a->record.creation == b->record.creation && a->record.id < b->record.id);
-  });
+/// A query's next slice: sent by the registry to itself.
+using walk_atom = caf::atom_constant<caf::atom("walk")>;
+
+hit hit_of(const entry& e, boost::json::object object) {
+  hit h{std::move(object), {}, {}};
+  if (e.record.state == task_state::not_started && e.supervisor) {
+    h.supervisor = e.supervisor;
+    h.id = e.record.id;
+  }
+  return h;
 }
 
-/// Calls `done` with `describe` of every entry of `hits`, in order; queued ones get their
-/// `QueuePosition` from their supervisors first (one request per supervisor), which own the
-/// queues.
-void answer_all(registry_actor* self, const std::vector<const entry*>& hits,
-                const std::function<boost::json::object(const entry&)>& describe,
+/// Calls `done` with the objects of `hits`, in order; queued ones get their `QueuePosition`
+/// from their supervisors first (one request per supervisor), which own the queues.
+void answer_all(registry_actor* self, std::vector<hit> hits,
                 std::function<void(boost::json::array)> done) {
   struct gather {
     boost::json::array out;
@@ -408,11 +449,12 @@ void answer_all(registry_actor* self, const std::vector<const entry*>& hits,
   };
   auto g = std::make_shared<gather>();
   g->done = std::move(done);
+  g->out.reserve(hits.size());
   std::map<caf::actor, std::vector<std::pair<std::size_t, std::string>>> queued;
-  for (const auto* e : hits) {
-    if (e->record.state == task_state::not_started && e->supervisor)
-      queued[e->supervisor].emplace_back(g->out.size(), e->record.id);
-    g->out.push_back(describe(*e));
+  for (auto& h : hits) {
+    if (h.supervisor)
+      queued[h.supervisor].emplace_back(g->out.size(), std::move(h.id));
+    g->out.push_back(std::move(h.object));
   }
   g->outstanding = queued.size();
   for (auto& [sup, items] : queued) {
@@ -437,6 +479,66 @@ void answer_all(registry_actor* self, const std::vector<const entry*>& hits,
   g->finish();
 }
 
+/// Reads tasks for `w` from `it` until `deadline` (one task at least); false once there is
+/// nothing left to read.
+template <class Iterator>
+bool read_slice(registry_state& st, task_walk& w, Iterator it, Iterator end,
+                steady::time_point deadline) {
+  while (it != end && w.hits.size() < w.limit) {
+    const creation_key& key = *it++;
+    if (auto e = st.tasks.find(key.second); e != st.tasks.end() && w.wanted(e->second))
+      w.hits.push_back(hit_of(e->second, w.describe(e->second)));
+    if (steady::now() >= deadline) {
+      w.after = key;
+      return it != end && w.hits.size() < w.limit;
+    }
+  }
+  return false;
+}
+
+/// Runs one slice of query `id`; then either sends itself the next one, behind the messages
+/// already waiting and after the other actors had their turn, or answers.
+void walk_step(registry_actor* self, std::uint64_t id) {
+  auto& st = self->state;
+  auto found = st.walks.find(id);
+  if (found == st.walks.end())
+    return;
+  auto& w = found->second;
+  auto deadline = steady::now() + st.settings.query_slice;
+  const auto& index = st.by_creation;
+  bool more = false;
+  if (w.limit == 0) {
+    more = false;
+  } else if (!w.newest_first) {
+    auto from = w.after ? index.upper_bound(*w.after) : index.begin();
+    more = read_slice(st, w, from, index.end(), deadline);
+  } else {
+    auto from = w.after ? std::make_reverse_iterator(index.lower_bound(*w.after)) : index.rbegin();
+    more = read_slice(st, w, from, index.rend(), deadline);
+  }
+  if (more) {
+    // Through the clock rather than straight into the mailbox: the scheduler lets an actor
+    // handle messages as long as its mailbox has any, so a message to itself would keep the
+    // worker thread (and every other actor on it: supervisors, task actors) until the end.
+    // Arriving a moment later, it lets the registry give the thread back in between.
+    self->delayed_send(self, std::chrono::microseconds{0}, walk_atom::value, id);
+    return;
+  }
+  auto hits = std::move(w.hits);
+  auto done = std::move(w.done);
+  if (w.newest_first)
+    std::reverse(hits.begin(), hits.end());
+  st.walks.erase(found);
+  answer_all(self, std::move(hits), std::move(done));
+}
+
+/// Starts a query: its first slice at once (a small one is answered without a round trip).
+void start_walk(registry_actor* self, task_walk w) {
+  auto id = ++self->state.last_walk;
+  self->state.walks.emplace(id, std::move(w));
+  walk_step(self, id);
+}
+
 caf::behavior task_registry(registry_actor* self, registry_settings settings) {
   self->state.settings = settings;
   return {
@@ -451,6 +553,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         auto& e = it->second;
         e.record = std::move(reg.record);
         e.record.queue_position.reset(); // the supervisor's queue is the one truth
+        st.by_creation.emplace(e.record.creation, id);
         ++st.totals[e.record.route_id].held[index_of(e.record.state)];
         e.control = std::move(reg.control);
         e.supervisor = std::move(reg.supervisor);
@@ -561,40 +664,40 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         c.reply(task_reply{std::nullopt, c.id, to_json(e.record)});
       },
       [self](caf::get_atom, task_search& s) {
-        std::vector<const entry*> hits;
-        for (const auto& [id, e] : self->state.tasks)
-          if (s.filter->matches(e.record))
-            hits.push_back(&e);
-        sort_by_creation(hits);
-        answer_all(
-            self, hits, [](const entry& e) { return to_json(e.record); },
-            [reply = std::move(s.reply)](boost::json::array out) {
-              reply(task_reply{std::nullopt, {}, std::move(out)});
-            });
+        task_walk w;
+        w.wanted = [filter = std::move(s.filter)](const entry& e) {
+          return filter->matches(e.record);
+        };
+        w.describe = [](const entry& e) {
+          return to_json(e.record);
+        };
+        w.done = [reply = std::move(s.reply)](boost::json::array out) {
+          reply(task_reply{std::nullopt, {}, std::move(out)});
+        };
+        start_walk(self, std::move(w));
       },
+      [self](walk_atom, std::uint64_t id) { walk_step(self, id); },
       [self](inspect_atom) -> boost::json::value { return describe_routes(self->state); },
       [self](inspect_atom, const std::string& state, const std::string& route,
              std::uint64_t limit) -> caf::result<boost::json::value> {
         // Tasks in creation order, the newest `limit` of those that match. `route` is a route
         // id (`[POST]/path`) or a path; an empty filter matches everything.
         auto wanted = state.empty() ? std::nullopt : parse_task_state(state);
-        std::vector<const entry*> hits;
-        for (const auto& [id, e] : self->state.tasks) {
-          if (wanted && e.record.state != *wanted)
-            continue;
-          if (!route.empty() && e.record.route_id != route && e.record.url != route)
-            continue;
-          hits.push_back(&e);
-        }
-        sort_by_creation(hits);
-        if (hits.size() > limit)
-          hits.erase(hits.begin(), hits.end() - static_cast<std::ptrdiff_t>(limit));
         auto promise = self->make_response_promise<boost::json::value>();
-        answer_all(
-            self, hits, [](const entry& e) { return describe_task(e, false); },
-            [promise](boost::json::array out) mutable {
-              promise.deliver(boost::json::value(std::move(out)));
-            });
+        task_walk w;
+        w.wanted = [wanted, route](const entry& e) {
+          return (!wanted || e.record.state == *wanted) &&
+                 (route.empty() || e.record.route_id == route || e.record.url == route);
+        };
+        w.describe = [](const entry& e) {
+          return describe_task(e, false);
+        };
+        w.done = [promise](boost::json::array out) mutable {
+          promise.deliver(boost::json::value(std::move(out)));
+        };
+        w.newest_first = true;
+        w.limit = static_cast<std::size_t>(limit);
+        start_walk(self, std::move(w));
         return promise;
       },
       [self](inspect_atom, const std::string& id) -> caf::result<boost::json::value> {
@@ -607,7 +710,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
           return promise;
         }
         answer_all(
-            self, {&it->second}, [](const entry& e) { return describe_task(e, true); },
+            self, {hit_of(it->second, describe_task(it->second, true))},
             [promise](boost::json::array out) mutable { promise.deliver(std::move(out.front())); });
         return promise;
       },

@@ -27,6 +27,9 @@ struct registry_settings {
   std::size_t event_log_limit = 1000;
   /// Bytes of custom event data kept per task, at most (the same dropping rule).
   std::size_t event_log_bytes = 1024 * 1024;
+  /// How long a query (`POST /tasks/query`, the admin API's task list) reads tasks before it
+  /// lets other messages in: it goes on in slices, so no query holds the registry for long.
+  std::chrono::microseconds query_slice{1000};
   /// Where task events are published (tasks of routes with SSE); none when null.
   caf::actor sse_directory;
 };

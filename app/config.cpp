@@ -147,6 +147,10 @@ void apply_tasks(task_settings& t, const json::value& v) {
             [&](auto& x, auto& k) {
               t.cancel_grace = millis(x, k, 0, hour_ms);
             }},
+           {"query_max_value_bytes",
+            [&](auto& x, auto& k) {
+              t.query_max_value_bytes = static_cast<std::size_t>(integer(x, k, 16, 64 * 1024));
+            }},
        });
 }
 

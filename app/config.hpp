@@ -21,6 +21,10 @@ struct task_settings {
   /// How long an aborted task's body may take to return before its slot goes to the next
   /// task (the task is `Aborted` at once either way).
   std::chrono::milliseconds cancel_grace{5'000};
+  /// A `POST /tasks/query` filter whose string value (a LIKE pattern, say) is longer than this
+  /// is refused with 400: matching costs grow with the pattern (a run of it with `?` costs a
+  /// machine word per 64 of its characters per character of the field). 16 to 65536.
+  std::size_t query_max_value_bytes = 1024;
 };
 
 /// Server-Sent Events (SPEC §4.5–§4.6).

@@ -136,7 +136,7 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   s.sse = std::make_shared<sse_context>();
   s.sse->cfg = s.cfg.sse;
   s.sse->directory = s.sse_directory;
-  add_task_endpoints(*s.service, s.registry);
+  add_task_endpoints(*s.service, s.registry, s.cfg.tasks.query_max_value_bytes);
   add_sse_endpoints(*s.service, s.sse);
   impl_->service->on_error([](std::string_view route, std::string_view what) {
     log::error("handler of ", route, " failed: ", what);

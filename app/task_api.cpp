@@ -189,7 +189,7 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
   };
 }
 
-void add_task_endpoints(net::service& svc, caf::actor registry) {
+void add_task_endpoints(net::service& svc, caf::actor registry, std::size_t query_max_value_bytes) {
   svc.add_deferred(net::verb::get, "/tasks/{id}",
                    [registry](const net::request_context& rq, net::responder res) {
                      auto media = accepted(rq, res);
@@ -222,7 +222,7 @@ void add_task_endpoints(net::service& svc, caf::actor registry) {
                    });
   svc.add_deferred(
       net::verb::post, "/tasks/query",
-      [registry](const net::request_context& rq, net::responder res) {
+      [registry, query_max_value_bytes](const net::request_context& rq, net::responder res) {
         auto media = accepted(rq, res);
         if (!media)
           return;
@@ -235,7 +235,7 @@ void add_task_endpoints(net::service& svc, caf::actor registry) {
             return;
           }
         }
-        auto parsed = actors::task_query::parse(filter);
+        auto parsed = actors::task_query::parse(filter, query_max_value_bytes);
         if (auto* err = std::get_if<actors::query_error>(&parsed)) {
           res(error_body(net::http_error::invalid_task_query, {}, err->message, *media));
           return;

@@ -52,7 +52,8 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
 net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
                                      caf::actor supervisor, std::function<std::string()> make_id);
 
-/// `GET /tasks/{id}` (with `?wait=`), `DELETE /tasks/{id}`, `POST /tasks/query`.
-void add_task_endpoints(net::service& svc, caf::actor registry);
+/// `GET /tasks/{id}` (with `?wait=`), `DELETE /tasks/{id}`, `POST /tasks/query` (400 for a
+/// filter string value longer than `query_max_value_bytes`).
+void add_task_endpoints(net::service& svc, caf::actor registry, std::size_t query_max_value_bytes);
 
 } // namespace herald::app

@@ -78,9 +78,10 @@ std::string start(std::uint16_t port, std::string_view route, std::string_view b
   return r.text("Id");
 }
 
-api_reply query(std::uint16_t port, std::string_view filter, std::string_view extra = "") {
+api_reply query(std::uint16_t port, std::string_view filter, std::string_view extra = "",
+                std::chrono::milliseconds timeout = 10s) {
   return call(port, "POST", "/tasks/query", filter,
-              std::string{"Content-Type: application/json\r\n"} + std::string{extra});
+              std::string{"Content-Type: application/json\r\n"} + std::string{extra}, timeout);
 }
 
 /// The ids of a query's answer, as a set.
@@ -752,6 +753,134 @@ BOOST_AUTO_TEST_CASE(bad_queries_are_answered_400_naming_the_fault) {
   auto broken = query(n.port(), "{oops");
   BOOST_TEST(broken.status == 400);
   BOOST_TEST(broken.text("Error").find("not valid JSON") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_value_past_the_bound_or_too_many_conditions_are_answered_400) {
+  auto cfg = task_config();
+  cfg.tasks.query_max_value_bytes = 100;
+  app::server node{cfg};
+  declare_common(node);
+  in_process_node run{node};
+  // The issue's query, at the bound's scale: refused before it reaches the registry.
+  auto too_long =
+      query(run.port(), R"({"Url":{"op":"LIKE","value":")" + std::string(100, 'a') + R"(b"}})");
+  BOOST_TEST(too_long.status == 400);
+  BOOST_TEST(too_long.text("Error").find("Url: 'value' is 101 bytes long; at most 100") !=
+                 std::string::npos,
+             too_long.text("Error"));
+  auto at_bound =
+      query(run.port(), R"({"Url":{"op":"LIKE","value":")" + std::string(100, 'a') + R"("}})");
+  BOOST_TEST(at_bound.status == 200);
+  std::string many = "{";
+  for (std::string_view f : {"Id", "id", "ID", "iD", "Url", "url", "URL", "uRL", "UrL", "urL",
+                             "URl", "uRl", "Method", "method"})
+    many += std::string{many.size() > 1 ? "," : ""} + "\"" + std::string{f} +
+            R"(":{"op":"LIKE","value":"a"})";
+  many += "}";
+  auto crowded = query(run.port(), many);
+  BOOST_TEST(crowded.status == 400);
+  BOOST_TEST(crowded.text("Error").find("14 conditions; at most 13") != std::string::npos,
+             crowded.text("Error"));
+}
+
+BOOST_AUTO_TEST_CASE(an_expensive_query_never_holds_up_lookups_and_answers_in_creation_order) {
+  // The stalled-registry repro at a smaller scale: tasks with long query strings and a query
+  // that is as costly as the rules allow (thirteen conditions on one field, patterns at the
+  // bound, seven of them with `?`). Lookups sent meanwhile are answered between its slices.
+  auto cfg = task_config();
+  cfg.limits.header_limit = 32 * 1024;
+  cfg.tasks.query_max_value_bytes = 2048;
+  app::server node{cfg};
+  node.async_route(net::verb::post, "/long", {},
+                   [](app::task_context&) -> json::value { return nullptr; });
+  in_process_node run{node};
+  auto p = run.port();
+  constexpr int tasks = 300;
+  constexpr std::size_t run_of_a = 12'000;
+  // Even tasks: only `a`; odd tasks: a `b` after the run (they are the ones that match).
+  auto target = [&](int i) {
+    return "/long?x=" + std::string(run_of_a, 'a') + (i % 2 == 1 ? "b" : "");
+  };
+  std::vector<std::string> ids;
+  {
+    connection conn{p};
+    for (int i = 0; i < tasks; ++i) {
+      auto res = conn.exchange(request_with_body("POST", target(i), "{}"));
+      BOOST_TEST_REQUIRE(res.result_int() == 202u);
+      ids.emplace_back(json::parse(res.body()).at("Id").as_string());
+    }
+  }
+  await_terminal(p, ids.back());
+  std::string wide; // 2000 characters, half of them `?`: matches a run of `a`
+  for (int i = 0; i < 1000; ++i)
+    wide += "a?";
+  std::string filter = "{";
+  for (std::string_view f : {"Url", "url", "URL", "uRL", "UrL", "urL", "URl"})
+    filter += "\"" + std::string{f} + R"(":{"op":"LIKE","value":")" + wide + "\"},";
+  filter += R"("uRl":{"op":"LIKE","value":")" + std::string(2000, 'a') + "b\"}}";
+
+  std::atomic<bool> answered{false};
+  api_reply result;
+  auto sent = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  std::thread asker{[&] {
+    result = query(p, filter, "", 60s);
+    took = std::chrono::steady_clock::now() - sent;
+    answered = true;
+  }};
+  // Lookups while the query is in progress, and new tasks (created after it started: read at
+  // most once, if at all).
+  std::vector<double> waits_ms; // lookups and invocations answered while the query runs
+  std::vector<std::string> added;
+  connection conn{p};
+  auto give_up = std::chrono::steady_clock::now() + 60s;
+  while (!answered && std::chrono::steady_clock::now() < give_up) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = conn.exchange(request_with_body("GET", "/tasks/" + ids.front(), ""), 10s);
+    auto wait = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
+    BOOST_TEST_REQUIRE(res.result_int() == 200u);
+    if (!answered)
+      waits_ms.push_back(wait.count());
+    if (added.size() < 20) {
+      auto t1 = std::chrono::steady_clock::now();
+      auto made = conn.exchange(request_with_body("POST", target(1), "{}"));
+      auto made_in =
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t1);
+      BOOST_TEST_REQUIRE(made.result_int() == 202u);
+      if (!answered)
+        waits_ms.push_back(made_in.count());
+      added.emplace_back(json::parse(made.body()).at("Id").as_string());
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  asker.join();
+  BOOST_TEST_REQUIRE(result.status == 200);
+  auto slowest = waits_ms.empty() ? 0.0 : *std::max_element(waits_ms.begin(), waits_ms.end());
+  auto took_ms = std::chrono::duration<double, std::milli>(took).count();
+  BOOST_TEST_MESSAGE("query took " << took_ms << " ms; " << waits_ms.size()
+                                   << " lookups and invocations meanwhile, the slowest " << slowest
+                                   << " ms");
+  // The query took a while, lookups went on meanwhile, none waited for it.
+  BOOST_TEST(waits_ms.size() >= 3u);
+  BOOST_TEST(slowest < 200.0);
+  // Its answer: every odd task, in creation order, then perhaps some added meanwhile, once each.
+  std::vector<std::string> got;
+  for (const auto& t : result.json.as_array())
+    got.emplace_back(t.at("Id").as_string());
+  std::vector<std::string> odd;
+  for (int i = 1; i < tasks; i += 2)
+    odd.push_back(ids[static_cast<std::size_t>(i)]);
+  BOOST_TEST_REQUIRE(got.size() >= odd.size());
+  BOOST_TEST((std::vector<std::string>(
+                  got.begin(), got.begin() + static_cast<std::ptrdiff_t>(odd.size())) == odd));
+  std::vector<std::string> rest(got.begin() + static_cast<std::ptrdiff_t>(odd.size()), got.end());
+  BOOST_TEST(rest.size() <= added.size());
+  for (std::size_t i = 0; i < rest.size(); ++i)
+    BOOST_TEST((std::find(added.begin(), added.end(), rest[i]) != added.end()), rest[i]);
+  BOOST_TEST(std::set<std::string>(got.begin(), got.end()).size() == got.size());
+  const auto& all = result.json.as_array();
+  for (std::size_t i = 1; i < all.size(); ++i)
+    BOOST_TEST(all[i - 1].at("CreationTime").as_string() <= all[i].at("CreationTime").as_string());
 }
 
 // -- content negotiation ------------------------------------------------------------------------
