@@ -1,5 +1,6 @@
 #include "app/task_api.hpp"
 
+#include "actors/task_ledger.hpp"
 #include "actors/task_query.hpp"
 #include "app/sse_api.hpp"
 #include "net/responses.hpp"
@@ -60,6 +61,8 @@ net::http_error http_error_of(task_error e) noexcept {
     return net::http_error::task_id_taken;
   case task_error::shutting_down:
     return net::http_error::shutting_down;
+  case task_error::over_budget:
+    return net::http_error::tasks_over_budget;
   }
   return net::http_error::internal;
 }
@@ -132,7 +135,7 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
     return encoded(ok, reply.body, media, root);
   auto e = http_error_of(*reply.error);
   auto res = error_body(e, reply.id, media);
-  if (*reply.error == task_error::queue_full)
+  if (*reply.error == task_error::queue_full || *reply.error == task_error::over_budget)
     res.set(net::http::field::retry_after,
             std::to_string(std::max<long long>(1, reply.retry_after.count())));
   return res;
@@ -184,8 +187,10 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
         out.set(net::http::field::location, location);
       (*shared)(std::move(out));
     };
-    caf::anon_send(supervisor, actors::submit_atom::value,
-                   actors::task_submission{std::move(record), std::move(input), std::move(reply)});
+    auto weight = actors::input_bytes(*input);
+    caf::anon_send(
+        supervisor, actors::submit_atom::value,
+        actors::task_submission{std::move(record), std::move(input), std::move(reply), weight});
   };
 }
 
