@@ -145,6 +145,14 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
                                      caf::actor supervisor, std::function<std::string()> make_id) {
   return [spec = std::move(spec), supervisor = std::move(supervisor),
           make_id = std::move(make_id)](const net::request_context& rq, net::responder res) {
+    // The whole body has been read under the node's limit; the route's own is checked before
+    // anything is parsed or created.
+    if (spec->max_body_bytes && rq.body().size() > *spec->max_body_bytes) {
+      res(error_body(net::http_error::body_too_large, {},
+                     "Request body too large: this route takes at most " +
+                         std::to_string(*spec->max_body_bytes) + " bytes"));
+      return;
+    }
     auto input = std::make_shared<actors::task_input>();
     if (!spec->json_body) {
       if (!rq.body().empty())
