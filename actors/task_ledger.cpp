@@ -37,7 +37,7 @@ task_ledger::order::iterator task_ledger::next_to_forget(std::uint64_t incoming,
   if (retained_.empty() || (retained_.size() <= max_retained_ && fits(incoming)))
     return retained_.end();
   auto oldest = retained_.begin();
-  return oldest->second == keep ? retained_.end() : oldest;
+  return oldest->second.id == keep ? retained_.end() : oldest;
 }
 
 } // namespace herald::actors

@@ -36,9 +36,14 @@ std::size_t event_bytes(const task_stream_event& ev);
 class task_ledger {
  public:
   using clock = std::chrono::steady_clock;
+  /// A finished task: its id and what it weighs (final once it is finished).
+  struct retained_task {
+    std::string id;
+    std::uint64_t bytes = 0;
+  };
   /// Finished tasks by the time they are forgotten; with one retention period for all, that
   /// is completion order.
-  using order = std::multimap<clock::time_point, std::string>;
+  using order = std::multimap<clock::time_point, retained_task>;
 
   task_ledger() = default;
   task_ledger(std::size_t max_retained, std::uint64_t max_held_bytes) noexcept
@@ -59,15 +64,30 @@ class task_ledger {
     return incoming <= max_held_bytes_ && held_bytes_ <= max_held_bytes_ - incoming;
   }
 
+  /// Whether `incoming` more bytes would fit once every finished task is forgotten: when not,
+  /// forgetting any of them is pointless (the newcomer is refused anyway).
+  bool could_fit(std::uint64_t incoming) const noexcept {
+    return incoming <= max_held_bytes_ &&
+           held_bytes_ - retained_bytes_ <= max_held_bytes_ - incoming;
+  }
+
   // -- finished tasks -------------------------------------------------------------------------
 
-  /// Task `id` finished; it is forgotten at `forget_at` unless room is needed before.
-  order::iterator retain(clock::time_point forget_at, std::string id) {
-    return retained_.emplace(forget_at, std::move(id));
+  /// Task `id`, weighing `bytes`, finished; it is forgotten at `forget_at` unless room is
+  /// needed before.
+  order::iterator retain(clock::time_point forget_at, std::string id, std::uint64_t bytes) {
+    retained_bytes_ += bytes;
+    return retained_.emplace(forget_at, retained_task{std::move(id), bytes});
   }
 
   /// The retained task at `it` is forgotten (its bytes are given back with `reweigh`).
-  void release(order::const_iterator it) { retained_.erase(it); }
+  void release(order::const_iterator it) {
+    retained_bytes_ -= it->second.bytes;
+    retained_.erase(it);
+  }
+
+  /// What the finished tasks weigh together.
+  std::uint64_t retained_bytes() const noexcept { return retained_bytes_; }
 
   const order& retained() const noexcept { return retained_; }
 
@@ -80,6 +100,7 @@ class task_ledger {
   std::size_t max_retained_ = SIZE_MAX;
   std::uint64_t max_held_bytes_ = UINT64_MAX;
   std::uint64_t held_bytes_ = 0;
+  std::uint64_t retained_bytes_ = 0;
   order retained_;
 };
 

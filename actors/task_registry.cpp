@@ -127,7 +127,7 @@ void forget_task(registry_state& st, std::unordered_map<std::string, entry>::ite
 void make_room(registry_state& st, std::size_t incoming, std::string_view keep) {
   for (auto oldest = st.ledger.next_to_forget(incoming, keep); oldest != st.ledger.retained().end();
        oldest = st.ledger.next_to_forget(incoming, keep)) {
-    if (auto it = st.tasks.find(oldest->second); it != st.tasks.end())
+    if (auto it = st.tasks.find(oldest->second.id); it != st.tasks.end())
       forget_task(st, it);
     st.ledger.release(oldest);
   }
@@ -288,7 +288,7 @@ void settle(registry_actor* self, entry& e) {
   e.record_bytes = record_bytes(e.record);
   reweigh(st, e);
   // Counted from now, which is CompletedTime give or take a message's trip.
-  auto forget = st.ledger.retain(steady::now() + st.settings.retention, e.record.id);
+  auto forget = st.ledger.retain(steady::now() + st.settings.retention, e.record.id, e.weight);
   auto forget_time = forget->first;
   bool earliest = forget == st.ledger.retained().begin();
   // Over either bound, the oldest finished tasks go first (the order is completion order);
@@ -371,7 +371,7 @@ void housekeeping(registry_actor* self) {
   // Retention.
   while (!st.ledger.retained().empty() && st.ledger.retained().begin()->first <= now) {
     auto oldest = st.ledger.retained().begin();
-    if (auto it = st.tasks.find(oldest->second); it != st.tasks.end())
+    if (auto it = st.tasks.find(oldest->second.id); it != st.tasks.end())
       forget_task(st, it);
     st.ledger.release(oldest);
   }
@@ -481,11 +481,12 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (st.tasks.count(id) != 0)
           return {task_error::duplicate_id};
         // Room for it: finished tasks go first, oldest first; what unfinished tasks hold
-        // cannot be given back, so past that the task is refused and nothing is created.
+        // cannot be given back, so past that the task is refused and nothing is created
+        // (nor is any finished task forgotten for it).
         auto weight = task_overhead_bytes + reg.input_bytes + record_bytes(reg.record);
-        make_room(st, weight, {});
-        if (!st.ledger.fits(weight))
+        if (!st.ledger.could_fit(weight))
           return {task_error::over_budget};
+        make_room(st, weight, {});
         auto& e = st.tasks[id];
         e.record = std::move(reg.record);
         e.record.queue_position.reset(); // the supervisor's queue is the one truth

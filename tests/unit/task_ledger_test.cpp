@@ -136,8 +136,8 @@ BOOST_AUTO_TEST_CASE(fits_says_whether_incoming_bytes_stay_within_the_budget) {
 BOOST_AUTO_TEST_CASE(nothing_is_forgotten_while_both_bounds_hold) {
   task_ledger l{3, 1000};
   auto t0 = clock_type::now();
-  l.retain(t0 + 1s, "a");
-  l.retain(t0 + 2s, "b");
+  l.retain(t0 + 1s, "a", 0);
+  l.retain(t0 + 2s, "b", 0);
   l.reweigh(0, 400);
   BOOST_TEST((l.next_to_forget(600, {}) == l.retained().end()));
 }
@@ -146,40 +146,52 @@ BOOST_AUTO_TEST_CASE(room_for_bytes_is_made_oldest_completion_first) {
   task_ledger l{100, 1000};
   auto t0 = clock_type::now();
   // Retained out of order: the order is by when they are forgotten, i.e. completion.
-  l.retain(t0 + 3s, "c");
-  l.retain(t0 + 1s, "a");
-  l.retain(t0 + 2s, "b");
+  l.retain(t0 + 3s, "c", 300);
+  l.retain(t0 + 1s, "a", 300);
+  l.retain(t0 + 2s, "b", 300);
   l.reweigh(0, 900); // 300 each
+  BOOST_TEST(l.retained_bytes() == 900u);
   auto first = l.next_to_forget(500, {});
   BOOST_REQUIRE((first != l.retained().end()));
-  BOOST_TEST(first->second == "a");
+  BOOST_TEST(first->second.id == "a");
   l.release(first);
   l.reweigh(300, 0);
   auto second = l.next_to_forget(500, {}); // 600 + 500 is still too much
   BOOST_REQUIRE((second != l.retained().end()));
-  BOOST_TEST(second->second == "b");
+  BOOST_TEST(second->second.id == "b");
   l.release(second);
   l.reweigh(300, 0);
   BOOST_TEST((l.next_to_forget(500, {}) == l.retained().end())); // 300 + 500 fit
-  BOOST_TEST(l.retained().begin()->second == "c");
+  BOOST_TEST(l.retained().begin()->second.id == "c");
+  BOOST_TEST(l.retained_bytes() == 300u);
 }
 
 BOOST_AUTO_TEST_CASE(over_max_retained_the_oldest_goes_even_with_bytes_to_spare) {
   task_ledger l{2, 1'000'000};
   auto t0 = clock_type::now();
-  l.retain(t0 + 1s, "a");
-  l.retain(t0 + 2s, "b");
+  l.retain(t0 + 1s, "a", 0);
+  l.retain(t0 + 2s, "b", 0);
   BOOST_TEST((l.next_to_forget(0, {}) == l.retained().end()));
-  l.retain(t0 + 3s, "c");
+  l.retain(t0 + 3s, "c", 0);
   auto next = l.next_to_forget(0, {});
   BOOST_REQUIRE((next != l.retained().end()));
-  BOOST_TEST(next->second == "a");
+  BOOST_TEST(next->second.id == "a");
 }
 
 BOOST_AUTO_TEST_CASE(the_task_being_settled_is_never_chosen) {
   task_ledger l{0, 1000};
-  l.retain(clock_type::now(), "only");
+  l.retain(clock_type::now(), "only", 0);
   BOOST_TEST((l.next_to_forget(0, "only") == l.retained().end()));
+}
+
+BOOST_AUTO_TEST_CASE(could_fit_counts_only_what_unfinished_tasks_hold) {
+  task_ledger l{10, 1000};
+  l.reweigh(0, 600); // unfinished
+  l.reweigh(0, 300); // finished, below
+  l.retain(clock_type::now(), "done", 300);
+  BOOST_TEST(!l.fits(200));
+  BOOST_TEST(l.could_fit(400));  // once "done" is forgotten
+  BOOST_TEST(!l.could_fit(401)); // even then not: forgetting "done" would be pointless
 }
 
 BOOST_AUTO_TEST_CASE(with_nothing_finished_there_is_nothing_to_forget) {
@@ -322,6 +334,17 @@ BOOST_AUTO_TEST_CASE(unfinished_tasks_filling_the_budget_refuse_new_ones_and_not
   BOOST_TEST(!f.add("next", 10'000));
   BOOST_TEST(!f.known("u0"));
   BOOST_TEST(f.known("u1"));
+}
+
+BOOST_AUTO_TEST_CASE(a_refused_task_does_not_cost_a_finished_one_its_place) {
+  registry_fixture f{4 * (task_overhead_bytes + 11'000)};
+  BOOST_TEST(!f.add("done", 10'000));
+  f.finish("done");
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST(!f.add("u" + std::to_string(i), 10'000));
+  // Even with "done" forgotten this one would not fit: refused, and "done" stays.
+  BOOST_TEST((f.add("big", 30'000) == task_error::over_budget));
+  BOOST_TEST(f.known("done"));
 }
 
 BOOST_AUTO_TEST_CASE(a_task_bigger_than_the_whole_budget_is_refused) {
