@@ -12,7 +12,6 @@
 
 #include <array>
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
 #include <map>
 #include <unordered_map>
