@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -36,6 +37,11 @@ struct route_options {
   std::optional<std::chrono::milliseconds> timeout = std::chrono::hours{8};
   /// Whether `DELETE /tasks/{id}` may abort its tasks (423 otherwise).
   bool cancellable = true;
+  /// The largest request body this route takes, in bytes; a larger one is answered 413 and
+  /// no task is created. nullopt: the node's `limits.body_limit_bytes` alone (the smaller of
+  /// the two applies). A task holds its body until it ends, so this bounds what the route's
+  /// queue can hold: `max_queued` × `max_body_bytes`.
+  std::optional<std::uint64_t> max_body_bytes;
   /// Whether the request body must be JSON (else 400, and no task). When false, any body is
   /// accepted and `task_context::body()` is a JSON string holding its bytes.
   bool json_body = true;

@@ -47,6 +47,9 @@ struct supervisor_state {
   std::uint64_t admitted = 0;
   std::uint64_t refused = 0;
   std::uint64_t crashed = 0;
+  /// Bytes the registry holds for the route's tasks, kept current by the registry.
+  std::shared_ptr<std::atomic<std::uint64_t>> held_bytes =
+      std::make_shared<std::atomic<std::uint64_t>>(0);
   static inline const char* name = "route_supervisor";
 };
 
@@ -163,12 +166,16 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
         auto answer = to_json(sub.record);
         self->request(st.registry, caf::infinite, register_atom::value,
                       task_registration{std::move(sub.record), std::move(control),
-                                        caf::actor_cast<caf::actor>(self)})
+                                        caf::actor_cast<caf::actor>(self), sub.input_bytes,
+                                        st.held_bytes})
             .then(
                 [self, id, reply = sub.reply, answer](registration_result& r) mutable {
                   if (r.error) {
                     drop(self, id);
-                    reply(task_reply{r.error, id, {}});
+                    task_reply refused{r.error, id, {}};
+                    if (r.error == task_error::over_budget)
+                      refused.retry_after = self->state.settings.retry_after;
+                    reply(std::move(refused));
                     return;
                   }
                   reply(task_reply{std::nullopt, id, std::move(answer)});
@@ -224,6 +231,7 @@ caf::behavior route_supervisor(supervisor_actor* self, std::shared_ptr<const rou
         out["Admitted"] = st.admitted;
         out["Refused"] = st.refused;
         out["Crashed"] = st.crashed;
+        out["HeldBytes"] = st.held_bytes->load(std::memory_order_relaxed);
         out["Cancellable"] = r.cancellable;
         out["Blocking"] = r.blocking;
         if (r.timeout)

@@ -6,6 +6,7 @@
 
 #include "actors/task_record.hpp"
 
+#include <atomic>
 #include <boost/json/value.hpp>
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -32,6 +33,7 @@ enum class task_error {
   queue_full,      ///< the route's queue is at `max_queued`
   duplicate_id,    ///< the id generator produced an id that exists
   shutting_down,   ///< the node is stopping
+  over_budget,     ///< held tasks fill `tasks.max_held_bytes` and none of them is finished
 };
 
 // -- replies ------------------------------------------------------------------------------------
@@ -41,7 +43,7 @@ struct task_reply {
   std::optional<task_error> error;
   std::string id;          ///< the task the request named (for error bodies)
   boost::json::value body; ///< when there is no error
-  /// With `queue_full`: when the client may try again.
+  /// With `queue_full` and `over_budget`: when the client may try again.
   std::chrono::seconds retry_after{0};
 };
 
@@ -55,6 +57,8 @@ struct task_submission {
   task_record record;
   std::shared_ptr<const task_input> input;
   reply_fn reply;
+  /// What `input` weighs (`input_bytes`), measured once where it was built.
+  std::size_t input_bytes = 0;
 };
 
 /// A new task, from its supervisor to the registry.
@@ -62,6 +66,11 @@ struct task_registration {
   task_record record;
   std::shared_ptr<task_control> control;
   caf::actor supervisor;
+  /// What the task's request weighs while its body may read it (the supervisor holds it).
+  std::size_t input_bytes = 0;
+  /// The route's gauge of held bytes: the registry keeps it current, the supervisor reports
+  /// it when inspected (without asking the registry).
+  std::shared_ptr<std::atomic<std::uint64_t>> held_bytes;
 };
 
 /// How a task body ended, from the task actor to the registry.

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace herald::actors {
 
@@ -172,6 +173,61 @@ std::optional<task_time> parse_time(std::string_view text) noexcept {
       return std::nullopt;
   }
   return task_time{task_clock::duration{ns}};
+}
+
+std::size_t json_bytes(const boost::json::value& v) {
+  // Boost.JSON: a string keeps up to 14 characters inline; beyond, a block with a size and
+  // capacity header. Arrays and objects keep one table (size, capacity, elements); an object's
+  // element is a key_value_pair with its key in a block of its own, plus an index slot.
+  constexpr std::size_t inline_chars = 14;
+  constexpr std::size_t table_header = 16;
+  constexpr std::size_t index_slot = sizeof(std::uint32_t);
+  auto string_bytes = [](std::size_t capacity) -> std::size_t {
+    return capacity > inline_chars ? table_header + capacity + 1 : 0;
+  };
+  std::size_t total = 0;
+  std::vector<const boost::json::value*> pending{&v};
+  while (!pending.empty()) {
+    const auto* x = pending.back();
+    pending.pop_back();
+    if (const auto* s = x->if_string()) {
+      total += string_bytes(s->capacity());
+    } else if (const auto* a = x->if_array()) {
+      if (a->capacity() != 0)
+        total += table_header + a->capacity() * sizeof(boost::json::value);
+      for (const auto& item : *a)
+        pending.push_back(&item);
+    } else if (const auto* o = x->if_object()) {
+      if (o->capacity() != 0)
+        total += table_header + o->capacity() * (sizeof(boost::json::key_value_pair) + index_slot);
+      for (const auto& kv : *o) {
+        total += kv.key().size() + 1;
+        pending.push_back(&kv.value());
+      }
+    }
+  }
+  return total;
+}
+
+std::size_t record_bytes(const task_record& r) {
+  // Characters beyond what a std::string keeps inline (15) are a heap block of their own.
+  auto text = [](const std::string& s) -> std::size_t {
+    return s.size() > 15 ? s.capacity() + 1 : 0;
+  };
+  std::size_t total = text(r.id) + text(r.route_id) + text(r.method) + text(r.url);
+  if (r.result)
+    total += json_bytes(*r.result);
+  if (r.error)
+    total += text(*r.error);
+  if (r.user)
+    total += text(*r.user);
+  if (r.permission)
+    total += json_bytes(*r.permission);
+  if (r.sse)
+    total += text(r.sse->name) + text(r.sse->group) + text(r.sse->url);
+  if (r.callback)
+    total += text(r.callback->url) + text(r.callback->state);
+  return total;
 }
 
 boost::json::value progress_value(double progress) {

@@ -76,6 +76,19 @@ struct task_record {
   std::optional<std::size_t> queue_position; ///< while `NotStarted`
 };
 
+// -- what a record weighs -----------------------------------------------------------------------
+
+/// Roughly the bytes `v` occupies on the heap beyond its own `sizeof`: string characters
+/// beyond the inline buffer, array and object tables (elements, keys, index) and everything
+/// nested. Walks the value once (iteratively: no recursion depth to worry about); counts
+/// capacities, so that it follows the allocations rather than the text.
+std::size_t json_bytes(const boost::json::value& v);
+
+/// The bytes a record's variable parts occupy: its strings (`Id`, route, method, target with
+/// its query, SSE names, user, error, callback) and its JSON values (result, permission). What
+/// it holds beyond that is a fixed cost per task (see `task_ledger`).
+std::size_t record_bytes(const task_record& r);
+
 /// A progress value as it is shown: rounded to 2 decimals, whole values as integers.
 boost::json::value progress_value(double progress);
 

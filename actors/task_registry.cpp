@@ -3,6 +3,7 @@
 #include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_control.hpp"
+#include "actors/task_ledger.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_query.hpp"
 #include "actors/task_stream.hpp"
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
 #include <functional>
 #include <limits>
@@ -43,6 +43,11 @@ struct entry {
   /// the last `event_log_limit` of them, each with what it costs (see `event_bytes`).
   std::vector<std::pair<task_stream_event, std::size_t>> log;
   std::size_t log_bytes = 0;
+  /// What the task weighs (see `task_ledger`): its request while its body may read it, its
+  /// record's variable parts, its log, and the fixed part; the sum is kept in the ledger.
+  std::size_t input_bytes = 0;
+  std::size_t record_bytes = 0;
+  std::size_t weight = 0;
   std::uint64_t last_seq = 0;
   /// The progress value last published (published again only when it changes).
   std::optional<boost::json::value> published_progress;
@@ -54,6 +59,9 @@ struct entry {
 struct route_totals {
   /// Tasks held now, by state (kept on every transition, so reading them costs nothing).
   std::array<std::uint64_t, 5> held{};
+  /// Bytes its held tasks weigh now, and the supervisor's copy of that number.
+  std::uint64_t held_bytes = 0;
+  std::shared_ptr<std::atomic<std::uint64_t>> gauge;
   std::uint64_t completed = 0;
   std::uint64_t failed = 0;
   std::uint64_t aborted = 0;
@@ -101,8 +109,8 @@ struct registry_state {
   /// Unfinished tasks by `ExpireTime`, on the steady clock (a system clock stepped back must
   /// not delay timeouts).
   std::multimap<steady::time_point, std::string> expiries;
-  /// Finished tasks by the time they are forgotten.
-  std::multimap<steady::time_point, std::string> forget_at;
+  /// The bytes held, and finished tasks by the time they are forgotten.
+  task_ledger ledger;
   /// Tasks whose progress ticks by itself.
   std::unordered_set<std::string> time_based;
   /// Tasks with `?wait=` holds.
@@ -127,25 +135,43 @@ void set_state(registry_state& st, task_record& r, task_state to) {
   r.state = to;
 }
 
-/// Forgets a finished task.
+/// Brings the task's weight up to date after a change of its parts: O(1).
+void reweigh(registry_state& st, entry& e) {
+  auto weight = task_overhead_bytes + e.input_bytes + e.record_bytes + e.log_bytes;
+  st.ledger.reweigh(e.weight, weight);
+  auto& route = st.totals[e.record.route_id];
+  route.held_bytes = route.held_bytes - e.weight + weight;
+  if (route.gauge)
+    route.gauge->store(route.held_bytes, std::memory_order_relaxed);
+  e.weight = weight;
+}
+
+/// Forgets a finished task (the caller takes it out of the ledger's retention order).
 void forget_task(registry_state& st, std::unordered_map<std::string, entry>::iterator it) {
-  --st.totals[it->second.record.route_id].held[index_of(it->second.record.state)];
+  auto& totals = st.totals[it->second.record.route_id];
+  --totals.held[index_of(it->second.record.state)];
+  totals.held_bytes -= it->second.weight;
+  if (totals.gauge)
+    totals.gauge->store(totals.held_bytes, std::memory_order_relaxed);
+  st.ledger.reweigh(it->second.weight, 0);
   st.by_creation.erase(creation_key{it->second.record.creation, it->first});
   st.tasks.erase(it);
 }
 
-task_reply error_reply(task_error e, std::string id) {
-  return task_reply{e, std::move(id), {}};
+/// Forgets the oldest finished tasks while more than `max_retained` are kept or `incoming`
+/// more bytes would pass `max_held_bytes`; never `keep`. Each step is O(log n) and forgets a
+/// task, so this stays cheap however often it is called.
+void make_room(registry_state& st, std::size_t incoming, std::string_view keep) {
+  for (auto oldest = st.ledger.next_to_forget(incoming, keep); oldest != st.ledger.retained().end();
+       oldest = st.ledger.next_to_forget(incoming, keep)) {
+    if (auto it = st.tasks.find(oldest->second.id); it != st.tasks.end())
+      forget_task(st, it);
+    st.ledger.release(oldest);
+  }
 }
 
-/// Roughly what an event of the log costs: its data's text plus a fixed overhead.
-std::size_t event_bytes(const task_stream_event& ev) {
-  constexpr std::size_t overhead = 64;
-  if (ev.kind != task_stream_kind::custom)
-    return overhead;
-  if (const auto* s = ev.data.if_string())
-    return overhead + ev.type.size() + s->size();
-  return overhead + ev.type.size() + boost::json::serialize(ev.data).size();
+task_reply error_reply(task_error e, std::string id) {
+  return task_reply{e, std::move(id), {}};
 }
 
 /// Adds an event to the task's stream: numbered, kept in its log (the oldest half dropped at
@@ -166,6 +192,9 @@ void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string 
   }
   e.log_bytes += size;
   e.log.emplace_back(ev, size);
+  reweigh(st, e);
+  // A growing log of a live task may need room: finished tasks make it.
+  make_room(st, 0, e.record.id);
   if (e.record.sse && st.settings.sse_directory)
     self->send(st.settings.sse_directory, sse_task_atom::value, e.record.sse->group,
                task_publication{e.record.id, std::move(ev)});
@@ -243,6 +272,7 @@ boost::json::value describe_routes(const registry_state& st) {
     o["States"] = std::move(by_state);
     o["Outcomes"] = {{"Completed", t.completed}, {"Failed", t.failed}, {"Aborted", t.aborted}};
     o["Durations"] = histogram_json(t.durations.snapshot());
+    o["HeldBytes"] = t.held_bytes;
     out[id] = std::move(o);
   }
   return out;
@@ -287,22 +317,22 @@ void settle(registry_actor* self, entry& e) {
     for (auto& w : waiters)
       answer(self, e, std::move(w.reply));
   }
-  // Nothing talks to the body or the supervisor about this task any more.
+  // Nothing talks to the body or the supervisor about this task any more; its request goes
+  // with its body (the supervisor drops it when the task's actor ends), its outcome stays.
   e.control.reset();
   e.supervisor = nullptr;
+  e.input_bytes = 0;
+  e.record_bytes = record_bytes(e.record);
+  reweigh(st, e);
   // Counted from now, which is CompletedTime give or take a message's trip.
-  auto forget = st.forget_at.emplace(steady::now() + st.settings.retention, e.record.id);
-  bool earliest = forget == st.forget_at.begin();
-  // Over the bound, the oldest finished tasks go first (the index is in completion order).
-  while (st.forget_at.size() > st.settings.max_retained) {
-    auto oldest = st.forget_at.begin();
-    if (oldest->second == e.record.id) // never the task being settled: `e` must stay valid
-      break;
-    forget_task(st, st.tasks.find(oldest->second));
-    st.forget_at.erase(oldest);
-  }
+  auto forget = st.ledger.retain(steady::now() + st.settings.retention, e.record.id, e.weight);
+  auto forget_time = forget->first;
+  bool earliest = forget == st.ledger.retained().begin();
+  // Over either bound, the oldest finished tasks go first (the order is completion order);
+  // never the task being settled: `e` must stay valid.
+  make_room(st, 0, e.record.id);
   if (earliest)
-    arm_at(self, forget->first);
+    arm_at(self, forget_time);
 }
 
 /// Ends an unfinished task as `Aborted` with `why`: the body is asked to stop, and the
@@ -376,10 +406,11 @@ void housekeeping(registry_actor* self) {
     it = ws.empty() ? st.waited.erase(it) : std::next(it);
   }
   // Retention.
-  while (!st.forget_at.empty() && st.forget_at.begin()->first <= now) {
-    if (auto it = st.tasks.find(st.forget_at.begin()->second); it != st.tasks.end())
+  while (!st.ledger.retained().empty() && st.ledger.retained().begin()->first <= now) {
+    auto oldest = st.ledger.retained().begin();
+    if (auto it = st.tasks.find(oldest->second.id); it != st.tasks.end())
       forget_task(st, it);
-    st.forget_at.erase(st.forget_at.begin());
+    st.ledger.release(oldest);
   }
 }
 
@@ -412,8 +443,8 @@ void rearm(registry_actor* self) {
     due = steady::now() + st.settings.tick;
   if (!st.expiries.empty())
     due = std::min(due, st.expiries.begin()->first);
-  if (!st.forget_at.empty())
-    due = std::min(due, st.forget_at.begin()->first);
+  if (!st.ledger.retained().empty())
+    due = std::min(due, st.ledger.retained().begin()->first);
   for (const auto& id : st.waited)
     if (auto it = st.tasks.find(id); it != st.tasks.end())
       for (const auto& w : it->second.waiters)
@@ -541,20 +572,33 @@ void start_walk(registry_actor* self, task_walk w) {
 
 caf::behavior task_registry(registry_actor* self, registry_settings settings) {
   self->state.settings = settings;
+  self->state.ledger = task_ledger{settings.max_retained, settings.max_held_bytes};
   return {
       [self](register_atom, task_registration& reg) -> registration_result {
         auto& st = self->state;
         if (st.shutting_down)
           return {task_error::shutting_down};
         auto id = reg.record.id;
-        auto [it, inserted] = st.tasks.try_emplace(id);
-        if (!inserted)
+        if (st.tasks.count(id) != 0)
           return {task_error::duplicate_id};
-        auto& e = it->second;
+        // Room for it: finished tasks go first, oldest first; what unfinished tasks hold
+        // cannot be given back, so past that the task is refused and nothing is created
+        // (nor is any finished task forgotten for it).
+        auto weight = task_overhead_bytes + reg.input_bytes + record_bytes(reg.record);
+        if (!st.ledger.could_fit(weight))
+          return {task_error::over_budget};
+        make_room(st, weight, {});
+        auto& e = st.tasks[id];
         e.record = std::move(reg.record);
         e.record.queue_position.reset(); // the supervisor's queue is the one truth
         st.by_creation.emplace(e.record.creation, id);
-        ++st.totals[e.record.route_id].held[index_of(e.record.state)];
+        auto& totals = st.totals[e.record.route_id];
+        ++totals.held[index_of(e.record.state)];
+        if (!totals.gauge)
+          totals.gauge = std::move(reg.held_bytes);
+        e.input_bytes = reg.input_bytes;
+        e.record_bytes = record_bytes(e.record);
+        reweigh(st, e);
         e.control = std::move(reg.control);
         e.supervisor = std::move(reg.supervisor);
         if (e.record.expire != no_expiry()) {

@@ -19,6 +19,10 @@ struct registry_settings {
   /// At most this many finished tasks are kept; beyond it the oldest are forgotten before
   /// their retention ends, so that a busy node's memory stays bounded.
   std::size_t max_retained = 100'000;
+  /// Bytes the held tasks may occupy (bodies, targets, results, event logs, a fixed part per
+  /// task): to admit a task past it the oldest finished tasks are forgotten first, and when
+  /// unfinished ones fill it the registration is refused (`over_budget`).
+  std::uint64_t max_held_bytes = 256 * 1024 * 1024;
   /// Period of time-based progress ticks, and the resolution of every other deadline
   /// (timeouts, `?wait=`, retention): the registry wakes only when one of them is due.
   std::chrono::milliseconds tick{100};
@@ -35,7 +39,8 @@ struct registry_settings {
 };
 
 /// Messages it handles (see task_messages.hpp):
-/// - from supervisors: `register_atom, task_registration` -> `registration_result`;
+/// - from supervisors: `register_atom, task_registration` -> `registration_result`
+///   (`over_budget` when the task does not fit in `max_held_bytes`);
 /// - from task actors: `started_atom, id, timestamp`, `progress_atom, id`,
 ///   `event_atom, id, task_event`, `finished_atom, id, task_outcome`;
 /// - from supervisors: `crashed_atom, id, reason` (a task actor died without an outcome);

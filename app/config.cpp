@@ -151,6 +151,11 @@ void apply_tasks(task_settings& t, const json::value& v) {
             [&](auto& x, auto& k) {
               t.query_max_value_bytes = static_cast<std::size_t>(integer(x, k, 16, 64 * 1024));
             }},
+           {"max_held_bytes",
+            [&](auto& x, auto& k) {
+              t.max_held_bytes =
+                  static_cast<std::uint64_t>(integer(x, k, 64 * 1024, std::int64_t{1} << 48));
+            }},
        });
 }
 

@@ -18,6 +18,11 @@ struct task_settings {
   /// Finished tasks kept at most; beyond it the oldest are forgotten before their retention
   /// ends (memory stays bounded on a busy node).
   std::size_t max_retained = 100'000;
+  /// Bytes the held tasks may occupy: request bodies and targets (while a task is unfinished),
+  /// results, errors, event logs and a fixed part per task. To admit a task past it, the
+  /// oldest finished tasks are forgotten first; when unfinished tasks fill it, invocations
+  /// are answered 503 with `Retry-After` and nothing is created.
+  std::uint64_t max_held_bytes = 256 * 1024 * 1024;
   /// How long an aborted task's body may take to return before its slot goes to the next
   /// task (the task is `Aborted` at once either way).
   std::chrono::milliseconds cancel_grace{5'000};

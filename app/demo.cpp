@@ -18,9 +18,13 @@ std::string now_text() {
 
 void add_demo_routes(server& node, const demo_settings& settings) {
   using namespace std::chrono;
+  // The demo's bodies are a few bytes; this keeps what a full queue can hold small
+  // (`max_queued` 1000 × 64 KiB).
+  constexpr std::uint64_t demo_body_bytes = 64 * 1024;
 
   async_options process;
   process.max_concurrent = 2;
+  process.max_body_bytes = demo_body_bytes;
   process.sse = actors::sse_options{"DataProcess", false};
   node.async_route(net::verb::post, "/process-data", process,
                    [tick = settings.tick](task_context& ctx) -> boost::json::value {
@@ -35,6 +39,7 @@ void add_demo_routes(server& node, const demo_settings& settings) {
 
   async_options report;
   report.max_concurrent = 3;
+  report.max_body_bytes = demo_body_bytes;
   report.sse = actors::sse_options{{}, true};
   node.async_route(net::verb::get, "/generate-report", report,
                    [work = settings.report](task_context& ctx) -> boost::json::value {
@@ -47,6 +52,7 @@ void add_demo_routes(server& node, const demo_settings& settings) {
 
   async_options events;
   events.max_concurrent = 3;
+  events.max_body_bytes = demo_body_bytes;
   events.sse = actors::sse_options{"Test events", true};
   node.async_route(
       net::verb::get, "/sse", events,

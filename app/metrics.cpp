@@ -150,6 +150,7 @@ void route_series(net::prometheus_text& out, const metrics_input& in) {
        "Admitted"},
       {"herald_route_refused_total", "counter",
        "Invocations refused with 429 because the route's queue was full.", "Refused"},
+      {"herald_tasks_held_bytes", "gauge", "Bytes held for the route's tasks.", "HeldBytes"},
   };
   field_series(out, families, in.routes, "route", "Id");
   // Every declared route has its series, zeros included, so that rates work from the start.

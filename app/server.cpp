@@ -130,6 +130,7 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   actors::registry_settings registry_settings;
   registry_settings.retention = s.cfg.tasks.retention;
   registry_settings.max_retained = s.cfg.tasks.max_retained;
+  registry_settings.max_held_bytes = s.cfg.tasks.max_held_bytes;
   registry_settings.sse_directory = s.sse_directory;
   s.registry = actors::spawn_task_registry(s.system, registry_settings);
   caf::anon_send(s.sse_directory, caf::put_atom::value, s.registry);

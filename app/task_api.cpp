@@ -1,5 +1,6 @@
 #include "app/task_api.hpp"
 
+#include "actors/task_ledger.hpp"
 #include "actors/task_query.hpp"
 #include "app/sse_api.hpp"
 #include "net/responses.hpp"
@@ -60,6 +61,8 @@ net::http_error http_error_of(task_error e) noexcept {
     return net::http_error::task_id_taken;
   case task_error::shutting_down:
     return net::http_error::shutting_down;
+  case task_error::over_budget:
+    return net::http_error::tasks_over_budget;
   }
   return net::http_error::internal;
 }
@@ -132,7 +135,7 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
     return encoded(ok, reply.body, media, root);
   auto e = http_error_of(*reply.error);
   auto res = error_body(e, reply.id, media);
-  if (*reply.error == task_error::queue_full)
+  if (*reply.error == task_error::queue_full || *reply.error == task_error::over_budget)
     res.set(net::http::field::retry_after,
             std::to_string(std::max<long long>(1, reply.retry_after.count())));
   return res;
@@ -142,6 +145,14 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
                                      caf::actor supervisor, std::function<std::string()> make_id) {
   return [spec = std::move(spec), supervisor = std::move(supervisor),
           make_id = std::move(make_id)](const net::request_context& rq, net::responder res) {
+    // The whole body has been read under the node's limit; the route's own is checked before
+    // anything is parsed or created.
+    if (spec->max_body_bytes && rq.body().size() > *spec->max_body_bytes) {
+      res(error_body(net::http_error::body_too_large, {},
+                     "Request body too large: this route takes at most " +
+                         std::to_string(*spec->max_body_bytes) + " bytes"));
+      return;
+    }
     auto input = std::make_shared<actors::task_input>();
     if (!spec->json_body) {
       if (!rq.body().empty())
@@ -184,8 +195,10 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
         out.set(net::http::field::location, location);
       (*shared)(std::move(out));
     };
-    caf::anon_send(supervisor, actors::submit_atom::value,
-                   actors::task_submission{std::move(record), std::move(input), std::move(reply)});
+    auto weight = actors::input_bytes(*input);
+    caf::anon_send(
+        supervisor, actors::submit_atom::value,
+        actors::task_submission{std::move(record), std::move(input), std::move(reply), weight});
   };
 }
 

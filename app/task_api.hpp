@@ -41,14 +41,15 @@ net::response invalid_json(const boost::system::error_code& ec,
 net::http_error http_error_of(actors::task_error e) noexcept;
 
 /// The response for a reply: on success `ok` with the body in `media`; on error the status of
-/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue). `root` names the
-/// XML root element.
+/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue or budget). `root` names
+/// the XML root element.
 net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
                             std::string_view root = "Task");
 
-/// Invoking the async route `spec` served by `supervisor`: 400 for a body that is not JSON,
-/// else 202 with `Location: /tasks/<Id>` and the task object once the task is registered,
-/// or 429 when the route's queue is full.
+/// Invoking the async route `spec` served by `supervisor`: 413 for a body over the route's
+/// `max_body_bytes`, 400 for a body that is not JSON, else 202 with `Location: /tasks/<Id>`
+/// and the task object once the task is registered, 429 when the route's queue is full, or
+/// 503 when held tasks fill `tasks.max_held_bytes` (both with `Retry-After`).
 net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
                                      caf::actor supervisor, std::function<std::string()> make_id);
 

@@ -44,6 +44,8 @@ status status_of(http_error e) noexcept {
     return status::conflict;
   case http_error::queue_full:
     return status::too_many_requests;
+  case http_error::tasks_over_budget:
+    return status::service_unavailable;
   case http_error::not_event_stream:
     return status::not_acceptable;
   case http_error::invalid_sse_event:
@@ -108,6 +110,8 @@ std::string_view message_of(http_error e) noexcept {
     return "A task with this id already exists";
   case http_error::queue_full:
     return "Too many tasks queued for this route; retry later";
+  case http_error::tasks_over_budget:
+    return "The node holds as many task bytes as it may (tasks.max_held_bytes); retry later";
   case http_error::not_event_stream:
     return "This endpoint is an event stream: send Accept: text/event-stream";
   case http_error::invalid_sse_event:

@@ -33,6 +33,7 @@ enum class http_error {
   task_not_cancellable, ///< cancel of a task whose route is not cancellable
   task_id_taken,        ///< a route's id generator produced an id in use
   queue_full,           ///< the route's task queue is at its bound
+  tasks_over_budget,    ///< unfinished tasks fill `tasks.max_held_bytes`
   not_event_stream,     ///< an SSE endpoint asked without accepting `text/event-stream`
   invalid_sse_event,    ///< a publication whose event name or group cannot be framed
   unauthorized,         ///< a key is required and none, or a wrong one, was given

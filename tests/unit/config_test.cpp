@@ -175,18 +175,20 @@ BOOST_AUTO_TEST_CASE(task_and_demo_settings_have_documented_defaults_and_are_rea
   BOOST_TEST(d.tasks.cancel_grace.count() == 5'000);
   BOOST_TEST(d.tasks.max_retained == 100'000u);
   BOOST_TEST(d.tasks.query_max_value_bytes == 1024u);
+  BOOST_TEST(d.tasks.max_held_bytes == 268'435'456u);
   BOOST_TEST(d.demo.enabled);
   BOOST_TEST(d.demo.tick.count() == 1'000);
   BOOST_TEST(d.demo.report.count() == 10'000);
   BOOST_TEST(d.demo.event_gap.count() == 10'000);
   auto c = accepted(parse_config(
       R"({"tasks": {"retention_ms": 1500, "cancel_grace_ms": 20, "max_retained": 9,
-                    "query_max_value_bytes": 4096},
+                    "query_max_value_bytes": 4096, "max_held_bytes": 300000},
           "demo": {"enabled": false, "tick_ms": 5, "report_ms": 6, "event_gap_ms": 7}})"));
   BOOST_TEST(c.tasks.retention.count() == 1500);
   BOOST_TEST(c.tasks.cancel_grace.count() == 20);
   BOOST_TEST(c.tasks.max_retained == 9u);
   BOOST_TEST(c.tasks.query_max_value_bytes == 4096u);
+  BOOST_TEST(c.tasks.max_held_bytes == 300'000u);
   BOOST_TEST(!c.demo.enabled);
   BOOST_TEST(c.demo.tick.count() == 5);
   BOOST_TEST(c.demo.report.count() == 6);
@@ -205,6 +207,11 @@ BOOST_AUTO_TEST_CASE(bad_task_and_demo_settings_are_named) {
              "tasks.query_max_value_bytes: must be between 16 and 65536");
   BOOST_TEST(rejected(parse_config(R"({"tasks": {"query_max_value_bytes": "1k"}})")) ==
              "tasks.query_max_value_bytes: must be an integer");
+  // Below 64 KiB not even one task with a small body fits.
+  BOOST_TEST(rejected(parse_config(R"({"tasks": {"max_held_bytes": 1000}})")) ==
+             "tasks.max_held_bytes: must be between 65536 and 281474976710656");
+  BOOST_TEST(rejected(parse_config(R"({"tasks": {"max_held_bytes": "1G"}})")) ==
+             "tasks.max_held_bytes: must be an integer");
 }
 
 BOOST_AUTO_TEST_CASE(admin_settings_have_documented_defaults_and_are_read) {

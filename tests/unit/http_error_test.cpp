@@ -64,6 +64,7 @@ const row table[] = {
     {http_error::task_not_cancellable, 423, false},
     {http_error::task_id_taken, 409, false},
     {http_error::queue_full, 429, false},
+    {http_error::tasks_over_budget, 503, false},
     {http_error::not_event_stream, 406, false},
     {http_error::invalid_sse_event, 400, false},
     {http_error::unauthorized, 401, false},
