@@ -4,6 +4,7 @@
 // check at the doors. Each output is read back by a checker that shares no code with it.
 
 #include "actors/task_stream.hpp"
+#include "app/sse_api.hpp"
 #include "net/json_text.hpp"
 #include "net/metrics.hpp"
 #include "net/negotiate.hpp"
@@ -63,6 +64,11 @@ BOOST_AUTO_TEST_CASE(names_refuse_control_characters_and_invalid_utf8) {
   BOOST_TEST(!net::valid_name("tab\there"));
   BOOST_TEST(!net::valid_name(std::string_view{"nul\0", 4}));
   BOOST_TEST(!net::valid_name(invalid));
+  BOOST_TEST(herald::app::valid_group_name("g"));
+  BOOST_TEST(!herald::app::valid_group_name(""));
+  BOOST_TEST(!herald::app::valid_group_name(std::string(257, 'g')));
+  BOOST_TEST(!herald::app::valid_group_name("\x1b[31mred"));
+  BOOST_TEST(!herald::app::valid_group_name(invalid));
 }
 
 BOOST_AUTO_TEST_CASE(json_text_escapes_controls_and_replaces_invalid_utf8) {
