@@ -112,22 +112,12 @@ void append_field_value(std::string& out, std::string_view s) {
     --last;
   for (std::size_t i = 0; i < first; ++i)
     encode(static_cast<unsigned char>(s[i]));
-  for (std::size_t i = first; i < last;) {
+  for (std::size_t i = first; i < last; ++i) {
     auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-      if ((b < 0x20 && b != '\t') || b == 0x7F)
-        encode(b);
-      else
-        out += static_cast<char>(b);
-      ++i;
-      continue;
-    }
-    auto cp = decode_utf8(s, i);
-    if (cp.valid)
-      out.append(s.substr(i, cp.length));
-    else
+    if ((b < 0x20 && b != '\t') || b == 0x7F)
       encode(b);
-    i += cp.length;
+    else
+      out += static_cast<char>(b); // VCHAR, SP, HTAB, and obs-text (0x80-0xFF) as it came
   }
   for (std::size_t i = last; i < s.size(); ++i)
     encode(static_cast<unsigned char>(s[i]));

@@ -41,9 +41,10 @@ std::string repaired_utf8(std::string_view s);
 bool valid_name(std::string_view s) noexcept;
 
 /// Appends `s` as an HTTP field value (RFC 9110 §5.5: field-vchar, SP, HTAB, with no
-/// whitespace at either end): control characters, DEL, bytes of ill-formed UTF-8 and
-/// leading or trailing spaces and tabs are percent-encoded (`%0A`), so nothing a handler
-/// copies from a request can end the field, add one, or reach a client as raw bytes.
+/// whitespace at either end): control characters, DEL and leading or trailing spaces and
+/// tabs are percent-encoded (`%0A`), so nothing a handler copies from a request can end the
+/// field, add one, or reach a client as a raw control byte. Bytes from 0x80 (obs-text, which
+/// the grammar allows) pass as they are, so a value read from a request echoes unchanged.
 void append_field_value(std::string& out, std::string_view s);
 
 /// `s` as `append_field_value` writes it.
