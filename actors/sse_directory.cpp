@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 #include <caf/all.hpp>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace herald::actors {
 
@@ -18,11 +19,29 @@ struct group_entry {
   /// Messages forwarded to it: a group that says it is idle is stopped only when it has
   /// received all of them, so nothing is ever sent to a group on its way out.
   std::uint64_t forwarded = 0;
+  /// What the group says of itself, for `/metrics`.
+  std::shared_ptr<sse_group_stats> stats;
+  /// A route streams it: it does not count against `max_groups`.
+  bool declared = false;
+};
+
+/// The counters of groups that stopped, so that the node's totals never go down.
+struct retired_counts {
+  std::uint64_t published = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t slow_disconnects = 0;
 };
 
 struct directory_state {
   sse_settings settings;
   std::unordered_map<std::string, group_entry> groups;
+  std::unordered_set<std::string> declared;
+  /// Live groups that no route declared (bounded by `settings.max_groups`).
+  std::size_t open_groups = 0;
+  /// Groups not created because `open_groups` was at its bound, since start.
+  std::uint64_t refused = 0;
+  retired_counts retired;
   /// Epochs are microseconds since 1970, strictly increasing: a re-created group, or a
   /// restarted node, never repeats a predecessor's ids.
   std::uint64_t last_epoch = 0;
@@ -40,15 +59,97 @@ std::uint64_t next_epoch(directory_state& st) {
 }
 
 /// The group named `name`, spawned when missing; counts one more message on its way to it.
-const caf::actor& group_for(directory_actor* self, const std::string& name) {
+/// Null when it is missing, `bounded` and no route declared it, and `max_groups` such groups
+/// live: there is no room for it.
+const caf::actor* group_for(directory_actor* self, const std::string& name, bool bounded = true) {
   auto& st = self->state;
-  auto [it, fresh] = st.groups.try_emplace(name);
-  if (fresh) {
-    it->second.handle = spawn_sse_group(self, name, next_epoch(st), st.settings, caf::actor{self});
+  auto it = st.groups.find(name);
+  if (it == st.groups.end()) {
+    bool declared = st.declared.contains(name);
+    if (bounded && !declared && st.open_groups >= st.settings.max_groups) {
+      ++st.refused;
+      return nullptr;
+    }
+    it = st.groups.try_emplace(name).first;
+    auto& g = it->second;
+    g.declared = declared;
+    g.stats = std::make_shared<sse_group_stats>();
+    g.handle = spawn_sse_group(self, name, next_epoch(st), st.settings, caf::actor{self}, g.stats);
+    if (!declared)
+      ++st.open_groups;
     herald::log::debug("sse group ", name, " started");
   }
   ++it->second.forwarded;
-  return it->second.handle;
+  return &it->second.handle;
+}
+
+/// Forgets a group that stopped or is stopping; its counters go on in the node's totals.
+void forget(directory_state& st, std::unordered_map<std::string, group_entry>::iterator it) {
+  const auto& s = *it->second.stats;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  st.retired.published += s.published.load(relaxed);
+  st.retired.delivered += s.delivered.load(relaxed);
+  st.retired.dropped += s.dropped.load(relaxed);
+  st.retired.slow_disconnects += s.slow_disconnects.load(relaxed);
+  if (!it->second.declared)
+    --st.open_groups;
+  st.groups.erase(it);
+}
+
+/// The answer to `sse_stats_atom`: one pass over the live groups' shared figures, and a
+/// partial sort for the `top` busiest.
+boost::json::value group_stats(const directory_state& st, std::size_t top) {
+  constexpr auto relaxed = std::memory_order_relaxed;
+  std::uint64_t subscribers = 0, waiting = 0, ring_events = 0, ring_bytes = 0;
+  retired_counts counts = st.retired;
+  std::vector<std::pair<group_rank, const sse_group_stats*>> ranks;
+  ranks.reserve(st.groups.size());
+  for (const auto& [name, g] : st.groups) {
+    const auto& s = *g.stats;
+    group_rank r{name, s.subscribers.load(relaxed), s.published.load(relaxed)};
+    subscribers += r.subscribers;
+    counts.published += r.published;
+    counts.delivered += s.delivered.load(relaxed);
+    counts.dropped += s.dropped.load(relaxed);
+    counts.slow_disconnects += s.slow_disconnects.load(relaxed);
+    waiting += s.waiting.load(relaxed);
+    ring_events += s.ring_events.load(relaxed);
+    ring_bytes += s.ring_bytes.load(relaxed);
+    ranks.emplace_back(r, &s);
+  }
+  top = std::min(top, ranks.size());
+  std::partial_sort(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(top), ranks.end(),
+                    [](const auto& a, const auto& b) { return busier_group(a.first, b.first); });
+  boost::json::array list;
+  list.reserve(top);
+  for (std::size_t i = 0; i < top; ++i) {
+    const auto& [r, s] = ranks[i];
+    boost::json::object o;
+    o["Name"] = r.name;
+    o["Subscribers"] = r.subscribers;
+    o["Published"] = r.published;
+    o["Delivered"] = s->delivered.load(relaxed);
+    o["Dropped"] = s->dropped.load(relaxed);
+    o["SlowDisconnects"] = s->slow_disconnects.load(relaxed);
+    o["Waiting"] = s->waiting.load(relaxed);
+    o["Ring"] = {{"Events", s->ring_events.load(relaxed)}, {"Bytes", s->ring_bytes.load(relaxed)}};
+    list.push_back(std::move(o));
+  }
+  boost::json::object out;
+  out["Groups"] = st.groups.size();
+  out["OpenGroups"] = st.open_groups;
+  out["MaxGroups"] = st.settings.max_groups;
+  out["Refused"] = st.refused;
+  out["Totals"] = {{"Subscribers", subscribers},
+                   {"Published", counts.published},
+                   {"Delivered", counts.delivered},
+                   {"Dropped", counts.dropped},
+                   {"SlowDisconnects", counts.slow_disconnects},
+                   {"Waiting", waiting},
+                   {"RingEvents", ring_events},
+                   {"RingBytes", ring_bytes}};
+  out["Top"] = std::move(list);
+  return out;
 }
 
 caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
@@ -60,7 +161,7 @@ caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
       if (it->second.handle.address() == dm.source) {
         if (dm.reason && dm.reason != caf::exit_reason::normal)
           herald::log::error("sse group ", it->first, " stopped: ", caf::to_string(dm.reason));
-        groups.erase(it);
+        forget(self->state, it);
         return;
       }
   });
@@ -71,17 +172,40 @@ caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
   });
   return {
       [self](sse_publish_atom a, const std::string& group, sse_publication& pub) {
-        self->send(group_for(self, group), a, std::move(pub));
+        if (const auto* g = group_for(self, group)) {
+          self->send(*g, a, std::move(pub));
+          return;
+        }
+        if (pub.backlog)
+          pub.backlog->fetch_sub(1, std::memory_order_relaxed);
+        sse_published no_room;
+        no_room.no_room = true;
+        if (pub.reply)
+          pub.reply(no_room);
       },
       [self](sse_task_atom a, const std::string& group, task_publication& pub) {
-        self->send(group_for(self, group), a, std::move(pub));
+        self->send(*group_for(self, group, false), a, std::move(pub));
       },
       [self](sse_subscribe_atom a, const std::string& group, sse_subscription& sub) {
-        self->send(group_for(self, group), a, std::move(sub));
+        if (const auto* g = group_for(self, group))
+          self->send(*g, a, std::move(sub));
+        else
+          sub.refuse(sse_refusal::no_room);
       },
       [self](sse_replay_atom a, const std::string& group, std::uint64_t subscriber,
              task_replay& log) {
-        self->send(group_for(self, group), a, subscriber, std::move(log));
+        self->send(*group_for(self, group, false), a, subscriber, std::move(log));
+      },
+      [self](sse_declare_atom, const std::string& group) {
+        auto& st = self->state;
+        st.declared.insert(group);
+        if (auto it = st.groups.find(group); it != st.groups.end() && !it->second.declared) {
+          it->second.declared = true;
+          --st.open_groups;
+        }
+      },
+      [self](sse_stats_atom, std::uint64_t top) -> boost::json::value {
+        return group_stats(self->state, static_cast<std::size_t>(top));
       },
       [self](sse_drain_atom) -> caf::result<bool> {
         // At shutdown: every group sends what it holds to its connections before the node
@@ -162,12 +286,20 @@ caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
         self->demonitor(it->second.handle);
         // (A `normal` exit is ignored by CAF's default handler: this one stops it.)
         self->send_exit(it->second.handle, caf::exit_reason::user_shutdown);
-        groups.erase(it);
+        forget(self->state, it);
       },
   };
 }
 
 } // namespace
+
+bool busier_group(const group_rank& a, const group_rank& b) noexcept {
+  if (a.subscribers != b.subscribers)
+    return a.subscribers > b.subscribers;
+  if (a.published != b.published)
+    return a.published > b.published;
+  return a.name < b.name;
+}
 
 caf::actor spawn_sse_directory(caf::actor_system& system, sse_settings settings) {
   return system.spawn(sse_directory, std::move(settings));

@@ -64,6 +64,7 @@ struct group_state {
   std::uint64_t seq = 0;
   sse_settings settings;
   caf::actor directory;
+  std::shared_ptr<sse_group_stats> stats;
 
   std::deque<ring_entry> ring;
   std::size_t ring_bytes = 0;
@@ -113,6 +114,21 @@ struct group_state {
 };
 
 using group_actor = caf::stateful_actor<group_state>;
+
+/// Stores the figures the directory reads for `/metrics` (relaxed: each is a count on its
+/// own, read later by another thread).
+void store_stats(const group_state& st) {
+  auto& s = *st.stats;
+  constexpr auto relaxed = std::memory_order_relaxed;
+  s.subscribers.store(st.subscribers.size(), relaxed);
+  s.published.store(st.published, relaxed);
+  s.delivered.store(st.delivered, relaxed);
+  s.dropped.store(st.dropped, relaxed);
+  s.slow_disconnects.store(st.slow_disconnects, relaxed);
+  s.waiting.store(st.waiting.size(), relaxed);
+  s.ring_events.store(st.ring.size(), relaxed);
+  s.ring_bytes.store(st.ring_bytes, relaxed);
+}
 
 std::string group_id(const group_state& st, std::uint64_t seq) {
   return format_event_id(sse_position{st.epoch, seq});
@@ -543,12 +559,14 @@ boost::json::value describe(group_state& st, bool detailed) {
 }
 
 caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch,
-                        sse_settings settings, caf::actor directory) {
+                        sse_settings settings, caf::actor directory,
+                        std::shared_ptr<sse_group_stats> stats) {
   auto& st = self->state;
   st.name = std::move(name);
   st.epoch = epoch;
   st.settings = std::move(settings);
   st.directory = std::move(directory);
+  st.stats = stats ? std::move(stats) : std::make_shared<sse_group_stats>();
   st.channel.measure(st.settings.latency);
   // A stray message must never take a group and its subscribers down.
   self->set_default_handler(caf::print_and_drop);
@@ -556,16 +574,19 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
     auto& st = self->state;
     if (auto it = st.by_actor.find(dm.source); it != st.by_actor.end())
       remove_subscriber(self, it->second);
+    store_stats(st);
   });
   arm_idle_check(self);
   return {
       [self](sse_publish_atom, sse_publication& pub) {
         ++self->state.received;
         take(self, std::move(pub));
+        store_stats(self->state);
       },
       [self](sse_task_atom, task_publication& pub) {
         ++self->state.received;
         take(self, std::move(pub));
+        store_stats(self->state);
       },
       [self](sse_subscribe_atom, sse_subscription& sub) {
         auto& st = self->state;
@@ -579,6 +600,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
           sub.accept(sse_acceptance{ring_replay(st, sub.last)});
           self->send(sub.subscriber, sse_attach_atom::value, caf::actor{self}, id,
                      st.subscribers.at(id).ack);
+          store_stats(st);
           return;
         }
         // The subscriber is registered before the log is asked for, and the log comes back
@@ -590,6 +612,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
         st.pending.emplace(id, std::move(sub));
         self->send(st.settings.registry, sse_replay_atom::value, std::move(task), after, st.name,
                    id);
+        store_stats(st);
       },
       [self](sse_replay_atom, std::uint64_t id, const task_replay& log) {
         auto& st = self->state;
@@ -601,6 +624,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
         st.pending.erase(it);
         flush(self);
         finish_task_subscription(self, id, sub, log);
+        store_stats(st);
       },
       [self](sse_ack_atom, std::uint64_t id) {
         // A subscriber that held publications back has caught up (or nearly).
@@ -616,6 +640,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
         } else {
           s.ack->wake_at.store(s.sent - half, std::memory_order_release);
         }
+        store_stats(st);
       },
       [self](sse_stall_atom) {
         auto& st = self->state;
@@ -632,8 +657,12 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
             stop_holding(st, s);
         }
         release_waiting(self);
+        store_stats(st);
       },
-      [self](sse_flush_atom) { flush(self); },
+      [self](sse_flush_atom) {
+        flush(self);
+        store_stats(self->state);
+      },
       [self](inspect_atom, bool detailed) -> boost::json::value {
         return describe(self->state, detailed);
       },
@@ -641,6 +670,7 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
       // the connections.
       [self](sse_drain_atom) {
         flush(self);
+        store_stats(self->state);
         // Answered once the batches are in the sessions' queues, ahead of their farewell.
         auto promise = self->make_response_promise<bool>();
         self->state.channel.after([promise]() mutable { promise.deliver(true); });
@@ -664,9 +694,10 @@ caf::behavior sse_group(group_actor* self, std::string name, std::uint64_t epoch
 } // namespace
 
 caf::actor spawn_sse_group(caf::local_actor* parent, std::string name, std::uint64_t epoch,
-                           const sse_settings& settings, caf::actor directory) {
+                           const sse_settings& settings, caf::actor directory,
+                           std::shared_ptr<sse_group_stats> stats) {
   return parent->spawn<caf::monitored>(sse_group, std::move(name), epoch, settings,
-                                       std::move(directory));
+                                       std::move(directory), std::move(stats));
 }
 
 } // namespace herald::actors

@@ -76,6 +76,8 @@ struct sse_published {
   std::string id;              ///< the event's id, `<epoch>.<seq>`
   std::size_t subscribers = 0; ///< streams it went to
   bool duplicate = false;      ///< its key was seen: not delivered again
+  /// Not taken: the group did not live and `sse.max_groups` groups did (nothing else is set).
+  bool no_room = false;
 };
 
 /// A position in a stream, from `Last-Event-ID`: `<epoch>.<seq>`.
@@ -88,6 +90,7 @@ struct sse_position {
 enum class sse_refusal {
   not_found, ///< no such task (or not of this route)
   finished,  ///< the task is finished and the client has seen its last event
+  no_room,   ///< the group did not live and `sse.max_groups` groups did
 };
 
 /// A subscriber's acknowledgements, shared by its connection and its group. Each finished
@@ -142,6 +145,12 @@ using sse_flush_atom = caf::atom_constant<caf::atom("sseflush")>;
 /// node -> directory -> groups, at shutdown: send what you hold -> `true`.
 using sse_drain_atom = caf::atom_constant<caf::atom("ssedrain")>;
 using sse_idle_atom = caf::atom_constant<caf::atom("sseidle")>;
+/// node -> directory: `(sse_declare_atom, group)`: a route streams this group (it does not
+/// count against `sse.max_groups`).
+using sse_declare_atom = caf::atom_constant<caf::atom("ssedecl")>;
+/// `/metrics` -> directory: `(sse_stats_atom, top)` -> the figures of every group (see
+/// sse_directory.hpp).
+using sse_stats_atom = caf::atom_constant<caf::atom("ssestats")>;
 /// A group to itself: check which slow subscribers stopped acknowledging.
 using sse_stall_atom = caf::atom_constant<caf::atom("ssestall")>;
 

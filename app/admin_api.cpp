@@ -1,11 +1,13 @@
 #include "app/admin_api.hpp"
 
 #include "actors/inspect.hpp"
+#include "actors/sse_messages.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_record.hpp"
 #include "app/metrics.hpp"
 #include "app/task_api.hpp"
 #include "net/responses.hpp"
+#include "net/utf8.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -133,6 +135,10 @@ void list_tasks(const ctx_ptr& ctx, const net::request_context& rq, net::respond
 
 void show_task(const ctx_ptr& ctx, const net::request_context& rq, net::responder res) {
   std::string id{rq.param("id")};
+  if (!net::valid_name(id)) {
+    res(error_body(net::http_error::invalid_name, {}));
+    return;
+  }
   actors::ask(*ctx->system, ctx->registry, caf::make_message(actors::inspect_atom::value, id),
               ctx->deadline, [res = share(std::move(res)), id](json::value v) {
                 if (v.is_null())
@@ -143,6 +149,10 @@ void show_task(const ctx_ptr& ctx, const net::request_context& rq, net::responde
 }
 
 void cancel_task(const ctx_ptr& ctx, const net::request_context& rq, net::responder res) {
+  if (!net::valid_name(rq.param("id"))) {
+    res(error_body(net::http_error::invalid_name, {}));
+    return;
+  }
   auto shared = std::make_shared<net::responder>(std::move(res));
   actors::task_cancel c;
   c.id = std::string{rq.param("id")};
@@ -154,6 +164,10 @@ void cancel_task(const ctx_ptr& ctx, const net::request_context& rq, net::respon
 
 void show_group(const ctx_ptr& ctx, const net::request_context& rq, net::responder res) {
   std::string name{rq.param("name")};
+  if (!net::valid_name(name)) {
+    res(error_body(net::http_error::invalid_name, {}));
+    return;
+  }
   actors::ask(*ctx->system, ctx->directory, caf::make_message(actors::inspect_atom::value, name),
               ctx->deadline, [res = share(std::move(res))](json::value v) {
                 if (v.is_null())
@@ -178,25 +192,36 @@ void list_connections(const ctx_ptr& ctx, net::responder res) {
       });
 }
 
+/// The groups' figures come from the directory in one message (it reads what each group
+/// keeps current, asking none of them), cut to the busiest `top_groups`; the other actors
+/// answer `inspect_atom`. The directory is asked on its own: its answer must not wait
+/// behind the others, nor a late one be mistaken for "no groups".
 void scrape(const ctx_ptr& ctx, net::responder res) {
-  std::vector<caf::actor> targets{ctx->registry, ctx->directory};
+  std::vector<caf::actor> targets{ctx->registry};
   targets.insert(targets.end(), ctx->supervisors.begin(), ctx->supervisors.end());
-  actors::gather(*ctx->system, std::move(targets), caf::make_message(actors::inspect_atom::value),
-                 ctx->deadline,
-                 [ctx, res = share(std::move(res))](std::vector<json::value> answers) {
-                   metrics_input in;
-                   in.node = ctx->counters();
-                   in.registry = std::move(answers[0]);
-                   in.groups = std::move(answers[1]);
-                   in.routes.assign(std::make_move_iterator(answers.begin() + 2),
-                                    std::make_move_iterator(answers.end()));
-                   if (ctx->latency)
-                     in.publish_latency = ctx->latency->snapshot();
-                   if (ctx->sse)
-                     in.publish_backlog = ctx->sse->backlog->load(std::memory_order_relaxed);
-                   (*res)(net::make_response(net::status::ok, render_metrics(in),
-                                             "text/plain; version=0.0.4; charset=utf-8"));
-                 });
+  auto shared = share(std::move(res));
+  actors::ask(
+      *ctx->system, ctx->directory,
+      caf::make_message(actors::sse_stats_atom::value, std::uint64_t{ctx->top_groups}),
+      ctx->deadline, [ctx, shared, targets = std::move(targets)](json::value groups) mutable {
+        actors::gather(
+            *ctx->system, std::move(targets), caf::make_message(actors::inspect_atom::value),
+            ctx->deadline,
+            [ctx, shared, groups = std::move(groups)](std::vector<json::value> answers) mutable {
+              metrics_input in;
+              in.node = ctx->counters();
+              in.registry = std::move(answers[0]);
+              in.groups = std::move(groups);
+              in.routes.assign(std::make_move_iterator(answers.begin() + 1),
+                               std::make_move_iterator(answers.end()));
+              if (ctx->latency)
+                in.publish_latency = ctx->latency->snapshot();
+              if (ctx->sse)
+                in.publish_backlog = ctx->sse->backlog->load(std::memory_order_relaxed);
+              (*shared)(net::make_response(net::status::ok, render_metrics(in),
+                                           "text/plain; version=0.0.4; charset=utf-8"));
+            });
+      });
 }
 
 } // namespace
@@ -233,8 +258,9 @@ void add_admin_endpoints(net::service& svc, std::shared_ptr<const admin_context>
             [ctx](const net::request_context& rq, net::responder res) {
               std::string group{rq.param("name")};
               if (!valid_group_name(group)) {
-                res(error_body(net::http_error::invalid_sse_event, {},
-                               "The group name must be 1 to 256 bytes without CR, LF or NUL"));
+                res(error_body(net::http_error::invalid_name, {},
+                               "The group name must be 1 to 256 bytes of UTF-8 without control "
+                               "characters"));
                 return;
               }
               auto name = "/admin/groups/" + path_segment(group) + "/events";

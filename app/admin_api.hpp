@@ -46,6 +46,8 @@ struct admin_context {
   std::shared_ptr<net::histogram> latency;
   /// How long an inspection waits for the actors' answers; latecomers are left out.
   std::chrono::milliseconds deadline{2000};
+  /// `/metrics` has per-group series for this many of the busiest groups.
+  std::size_t top_groups = 50;
 };
 
 /// `GET /admin/routes`, `GET /admin/tasks` (`?state=&route=&limit=`), `GET` and `DELETE

@@ -201,6 +201,10 @@ void apply_sse(sse_config& c, const json::value& v) {
             [&](auto& x, auto& k) {
               c.publish_backlog = static_cast<std::size_t>(integer(x, k, 1, 10'000'000));
             }},
+           {"max_groups",
+            [&](auto& x, auto& k) {
+              c.max_groups = static_cast<std::size_t>(integer(x, k, 1, 1'000'000));
+            }},
        });
 }
 
@@ -246,6 +250,10 @@ void apply_admin(admin_config& a, const json::value& v) {
               a.key = text(x, k);
               if (!a.key.empty() && a.key.size() < 16)
                 fail(k, "must be empty (admin API disabled) or at least 16 characters");
+            }},
+           {"metrics_top_groups",
+            [&](auto& x, auto& k) {
+              a.metrics_top_groups = static_cast<std::size_t>(integer(x, k, 0, 10'000));
             }},
        });
 }

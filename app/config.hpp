@@ -55,6 +55,10 @@ struct sse_config {
   /// Publications waiting to be handled beyond which publishing is refused for a moment
   /// (C++ `publish` returns false, HTTP answers 503 with `Retry-After`).
   std::size_t publish_backlog = 10'000;
+  /// Live groups that no route declared, at most (each costs an actor and its replay ring):
+  /// past it, subscribing to or publishing into a new group answers 503 with `Retry-After`
+  /// until idle groups stop (`group_idle_ms`). Groups of routes do not count.
+  std::size_t max_groups = 10'000;
 };
 
 /// The demo app of SPEC §6, served by the binary unless disabled; durations configurable so
@@ -81,6 +85,9 @@ struct admin_config {
   /// empty means those endpoints answer 403. `/metrics` needs no key. On the command line
   /// (`load_config`), `HERALD_ADMIN_KEY` from the environment fills it when the file does not.
   std::string key;
+  /// `/metrics` gives per-group series for this many groups, the busiest (most subscribers,
+  /// then most events published); the node-wide totals cover every group.
+  std::size_t metrics_top_groups = 50;
 };
 
 /// The demo page (`GET /`, `GET /ui/{file}`, `GET /ui/routes`), served unless disabled.

@@ -102,11 +102,52 @@ void node_series(net::prometheus_text& out, const node_counters& n) {
                static_cast<double>(n.responses[i]));
 }
 
+/// Per-group series for the busiest groups the directory picked (`Top`), then totals over
+/// every group: the text stays bounded however many groups live.
 void group_series(net::prometheus_text& out, const json::value& groups, const metrics_input& in) {
   const json::array empty;
-  const auto& list = groups.is_array() ? groups.get_array() : empty;
+  const auto& top = member(groups, "Top");
+  const auto& list = top.is_array() ? top.get_array() : empty;
+  const auto& totals = member(groups, "Totals");
+  // A directory that did not answer leaves the figures out rather than report zeros.
+  const bool known = groups.is_object();
+  auto count = [&](std::string_view name, double value) {
+    if (known)
+      out.sample(name, {}, value);
+  };
   out.family("herald_sse_groups", "gauge", "Live SSE groups.");
-  out.sample("herald_sse_groups", {}, static_cast<double>(list.size()));
+  count("herald_sse_groups", number(groups, "Groups"));
+  out.family("herald_sse_open_groups", "gauge",
+             "Live SSE groups that no route declared (bounded by sse.max_groups).");
+  count("herald_sse_open_groups", number(groups, "OpenGroups"));
+  out.family("herald_sse_max_groups", "gauge", "sse.max_groups.");
+  count("herald_sse_max_groups", number(groups, "MaxGroups"));
+  out.family("herald_sse_groups_refused_total", "counter",
+             "New groups refused with 503 because sse.max_groups groups lived.");
+  count("herald_sse_groups_refused_total", number(groups, "Refused"));
+  out.family("herald_sse_groups_shown", "gauge",
+             "Groups with per-group series here (the busiest, at most admin.metrics_top_groups).");
+  count("herald_sse_groups_shown", static_cast<double>(list.size()));
+  static constexpr field_family node_families[] = {
+      {"herald_sse_all_subscribers", "gauge", "Streams subscribed to any group.", "Subscribers"},
+      {"herald_sse_all_events_published_total", "counter",
+       "Events numbered by every group since the node started.", "Published"},
+      {"herald_sse_all_events_delivered_total", "counter",
+       "Event deliveries handed to streams by every group since the node started.", "Delivered"},
+      {"herald_sse_all_events_dropped_total", "counter",
+       "Event deliveries not made because a stream fell behind, all groups.", "Dropped"},
+      {"herald_sse_all_slow_disconnects_total", "counter",
+       "Streams disconnected for falling more than sse.max_lag_bytes behind, all groups.",
+       "SlowDisconnects"},
+      {"herald_sse_all_waiting_publications", "gauge",
+       "Publications held back while slow subscribers catch up, all groups.", "Waiting"},
+      {"herald_sse_all_ring_events", "gauge", "Events in every group's replay ring.", "RingEvents"},
+      {"herald_sse_all_ring_bytes", "gauge", "Bytes of every group's replay ring.", "RingBytes"},
+  };
+  for (const auto& f : node_families) {
+    out.family(f.name, f.type, f.help);
+    count(f.name, number(totals, f.field));
+  }
   static constexpr field_family families[] = {
       {"herald_sse_subscribers", "gauge", "Streams subscribed to the group.", "Subscribers"},
       {"herald_sse_events_published_total", "counter",

@@ -16,7 +16,8 @@ struct metrics_input {
   /// The task registry's `inspect_atom` answer: per route, tasks by state, outcomes and
   /// durations.
   boost::json::value registry;
-  /// The directory's `inspect_atom` answer: one object per live group.
+  /// The directory's `sse_stats_atom` answer: counts, totals over every group, and the
+  /// busiest groups (`Top`), which alone get per-group series.
   boost::json::value groups;
   /// The route supervisors' answers, in declaration order (null for one that did not answer).
   std::vector<boost::json::value> routes;

@@ -120,6 +120,7 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   group_settings.max_lag_bytes = s.cfg.sse.max_lag_bytes;
   group_settings.idle_timeout = s.cfg.sse.group_idle;
   group_settings.latency = s.publish_latency;
+  group_settings.max_groups = s.cfg.sse.max_groups;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
   // for a continuation.
   group_settings.task_epoch =
@@ -193,7 +194,7 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   if (!body)
     refuse("no task body");
   if (options.sse && !options.sse->group.empty() && !valid_group_name(options.sse->group))
-    refuse("the SSE group name must be 1 to 256 bytes without CR, LF or NUL");
+    refuse("the SSE group name must be 1 to 256 bytes of UTF-8 without control characters");
   auto spec = std::make_shared<actors::route_spec>();
   spec->method = std::string{net::http::to_string(method)};
   spec->path = std::string{pattern};
@@ -214,6 +215,10 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   try {
     s.service->add_deferred(method, pattern, invoke_handler(spec, supervisor, std::move(make_id)));
     // Several routes on one path (GET and POST /jobs) share one events endpoint.
+    // A route's group does not count against sse.max_groups: the routes bound how many
+    // such groups there are, and task events must always find theirs.
+    if (spec->sse)
+      caf::anon_send(s.sse_directory, actors::sse_declare_atom::value, spec->sse_group);
     if (spec->sse && !s.events_patterns.contains(spec->events_pattern)) {
       add_route_events(*s.service, s.sse, *spec);
       s.events_patterns.insert(spec->events_pattern);
@@ -230,7 +235,9 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
 server& server::sse_route(std::string_view pattern, std::string group) {
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
+  auto name = group;
   add_group_stream(*impl_->service, impl_->sse, pattern, std::move(group));
+  caf::anon_send(impl_->sse_directory, actors::sse_declare_atom::value, std::move(name));
   return *this;
 }
 
@@ -300,6 +307,7 @@ void server::impl::start_admin() {
   ctx->supervisors = supervisors;
   ctx->sse = sse;
   ctx->latency = publish_latency;
+  ctx->top_groups = cfg.admin.metrics_top_groups;
   // The listener outlives every request to the admin service (both stop at shutdown).
   ctx->connections = [l = std::weak_ptr<net::listener>{listener}] {
     std::vector<caf::actor> out;

@@ -8,6 +8,7 @@
 #include "net/responses.hpp"
 #include "net/sse_frame.hpp"
 #include "net/text.hpp"
+#include "net/utf8.hpp"
 
 #include <boost/json/parse.hpp>
 #include <caf/send.hpp>
@@ -67,6 +68,21 @@ net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
   return h;
 }
 
+/// 503 for a new group past `sse.max_groups`. Room comes back when idle groups stop, at the
+/// latest one idle period after their last use: that is the `Retry-After`.
+net::response no_room_response(std::chrono::milliseconds group_idle) {
+  auto out = net::error_response(net::http_error::too_many_groups);
+  auto seconds = (group_idle.count() + 999) / 1000;
+  out.set(net::http::field::retry_after, std::to_string(std::max<std::int64_t>(1, seconds)));
+  return out;
+}
+
+/// The 400 for a group name that cannot be one.
+net::response invalid_group_name() {
+  return error_body(net::http_error::invalid_name, {},
+                    "The group name must be 1 to 256 bytes of UTF-8 without control characters");
+}
+
 /// Subscribes the connection carrying `res` to `t`; the group answers by opening the stream,
 /// or the request is answered 404 (no such task) or 204 (a finished task's stream was seen
 /// to its end: browsers stop reconnecting).
@@ -90,9 +106,11 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
   sub.accept = [shared, cfg = ctx.cfg, t, client_id](actors::sse_acceptance a) {
     shared->open_stream(stream_head_for(cfg, t, client_id, std::move(a.replay)));
   };
-  sub.refuse = [shared, id = t.task_id](actors::sse_refusal why) {
+  sub.refuse = [shared, id = t.task_id, retry = ctx.cfg.group_idle](actors::sse_refusal why) {
     if (why == actors::sse_refusal::finished)
       (*shared)(net::response{net::status::no_content, 11});
+    else if (why == actors::sse_refusal::no_room)
+      (*shared)(no_room_response(retry));
     else
       (*shared)(error_body(net::http_error::task_not_found, id));
   };
@@ -126,8 +144,7 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   }
   std::string group{rq.param("group")};
   if (!valid_group_name(group)) {
-    res(error_body(net::http_error::invalid_sse_event, {},
-                   "The group name must be 1 to 256 bytes without CR, LF or NUL"));
+    res(invalid_group_name());
     return;
   }
   boost::system::error_code ec;
@@ -150,16 +167,17 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
     if (!e->is_string())
       return bad("event must be a string");
     pub.event = std::string{e->get_string()};
-    if (!net::valid_sse_field(pub.event) || pub.event.size() > 256)
-      return bad("event must be at most 256 bytes without CR, LF or NUL");
+    if (!net::valid_name(pub.event) || pub.event.size() > 256)
+      return bad("event must be at most 256 bytes of UTF-8 without control characters");
   }
   const auto* data = obj->if_contains("data");
   if (!data)
     return bad("data is required (a string is sent as is, anything else as JSON)");
   pub.data = actors::event_data_text(*data);
   if (const auto* id = obj->if_contains("id")) {
-    if (!id->is_string() || id->get_string().empty() || id->get_string().size() > 256)
-      return bad("id must be a string of 1 to 256 bytes");
+    if (!id->is_string() || id->get_string().empty() || id->get_string().size() > 256 ||
+        !net::valid_name(id->get_string()))
+      return bad("id must be a string of 1 to 256 bytes of UTF-8 without control characters");
     pub.key = std::string{id->get_string()};
   }
   if (!reserve(*ctx)) {
@@ -170,7 +188,11 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   }
   pub.backlog = ctx->backlog;
   auto shared = std::make_shared<net::responder>(std::move(res));
-  pub.reply = [shared, group](const actors::sse_published& p) {
+  pub.reply = [shared, group, retry = ctx->cfg.group_idle](const actors::sse_published& p) {
+    if (p.no_room) {
+      (*shared)(no_room_response(retry));
+      return;
+    }
     json::object out;
     out["Group"] = group;
     out["Id"] = p.id;
@@ -236,7 +258,7 @@ std::string events_path(std::string_view pattern, const net::path_params& params
 }
 
 bool valid_group_name(std::string_view name) noexcept {
-  return !name.empty() && name.size() <= 256 && net::valid_sse_field(name);
+  return !name.empty() && name.size() <= 256 && net::valid_name(name);
 }
 
 void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
@@ -252,6 +274,10 @@ void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
                        t.route_id = route_id;
                        if (t.task_id.empty()) {
                          res(error_body(net::http_error::task_not_found, {}));
+                         return;
+                       }
+                       if (!net::valid_name(t.task_id)) {
+                         res(error_body(net::http_error::invalid_name, {}));
                          return;
                        }
                      }
@@ -275,9 +301,7 @@ void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx
                    [ctx](const net::request_context& rq, net::responder res) {
                      std::string group{rq.param("group")};
                      if (!valid_group_name(group)) {
-                       res(error_body(net::http_error::invalid_sse_event, {},
-                                      "The group name must be 1 to 256 bytes without CR, "
-                                      "LF or NUL"));
+                       res(invalid_group_name());
                        return;
                      }
                      auto name = "/sse/" + path_segment(group);
@@ -292,7 +316,7 @@ void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx
 
 bool publish(const sse_context& ctx, std::string group, std::string event, std::string data,
              std::string key) {
-  if (!valid_group_name(group) || !net::valid_sse_field(event) || !reserve(ctx))
+  if (!valid_group_name(group) || !net::valid_name(event) || !reserve(ctx))
     return false;
   actors::sse_publication pub;
   pub.event = std::move(event);

@@ -37,8 +37,8 @@ std::string events_pattern(std::string_view route_pattern);
 /// client requests.
 std::string events_path(std::string_view events_pattern, const net::path_params& params);
 
-/// Whether `name` can be a group: 1–256 bytes, none of them CR, LF or NUL (it is sent in a
-/// header and in `pode.open`).
+/// Whether `name` can be a group: 1–256 bytes of well-formed UTF-8 without control
+/// characters (it is sent in a header, in `pode.open`, in JSON answers and metric labels).
 bool valid_group_name(std::string_view name) noexcept;
 
 /// `GET <events pattern>` of an async route: `?Id=<task>` for one task's stream, else the
@@ -66,7 +66,8 @@ std::string_view presented_key(const net::request_context& rq);
 bool same_key(std::string_view given, std::string_view expected) noexcept;
 
 /// Publishes into `group` from C++. False, publishing nothing, when the backlog is over its
-/// bound (retry later) or the group or event name is invalid.
+/// bound (retry later) or the group or event name is invalid. A publication into a new group
+/// past `sse.max_groups` is dropped by the directory (there is nobody to answer).
 bool publish(const sse_context& ctx, std::string group, std::string event, std::string data,
              std::string key = {});
 

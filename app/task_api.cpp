@@ -4,6 +4,7 @@
 #include "actors/task_query.hpp"
 #include "app/sse_api.hpp"
 #include "net/responses.hpp"
+#include "net/utf8.hpp"
 
 #include <array>
 #include <boost/json/parse.hpp>
@@ -208,6 +209,10 @@ void add_task_endpoints(net::service& svc, caf::actor registry, std::size_t quer
                      auto media = accepted(rq, res);
                      if (!media)
                        return;
+                     if (!net::valid_name(rq.param("id"))) {
+                       res(error_body(net::http_error::invalid_name, {}, *media));
+                       return;
+                     }
                      std::chrono::milliseconds wait{0};
                      if (auto w = rq.query("wait")) {
                        auto parsed = parse_wait(*w);
@@ -228,6 +233,10 @@ void add_task_endpoints(net::service& svc, caf::actor registry, std::size_t quer
                      auto media = accepted(rq, res);
                      if (!media)
                        return;
+                     if (!net::valid_name(rq.param("id"))) {
+                       res(error_body(net::http_error::invalid_name, {}, *media));
+                       return;
+                     }
                      caf::anon_send(registry, caf::delete_atom::value,
                                     actors::task_cancel{std::string{rq.param("id")},
                                                         reply_with(std::move(res), *media,

@@ -60,6 +60,10 @@ status status_of(http_error e) noexcept {
     return status::forbidden;
   case http_error::group_not_found:
     return status::not_found;
+  case http_error::too_many_groups:
+    return status::service_unavailable;
+  case http_error::invalid_name:
+    return status::bad_request;
   case http_error::internal:
     break;
   }
@@ -126,6 +130,10 @@ std::string_view message_of(http_error e) noexcept {
     return "The admin API is disabled on this node: set admin.key";
   case http_error::group_not_found:
     return "No such group (groups live while they have subscribers or recent events)";
+  case http_error::too_many_groups:
+    return "Too many SSE groups live (sse.max_groups); retry once idle groups have stopped";
+  case http_error::invalid_name:
+    return "Invalid name: it must be valid UTF-8 without control characters";
   case http_error::internal:
     break;
   }

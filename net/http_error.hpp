@@ -41,6 +41,8 @@ enum class http_error {
   publish_backlog,      ///< too many publications waiting to be handled
   admin_disabled,       ///< an admin endpoint on a node without an admin key
   group_not_found,      ///< inspection of a group that does not live
+  too_many_groups,      ///< a new group past `sse.max_groups` live ones
+  invalid_name,         ///< a group name or id with control characters or invalid UTF-8
   internal,             ///< a handler failed; the details go to the log, not the client
 };
 

@@ -1,6 +1,7 @@
 #include "net/json_text.hpp"
 
 #include "net/text.hpp"
+#include "net/utf8.hpp"
 
 #include <boost/json/value.hpp>
 #include <charconv>
@@ -16,20 +17,33 @@ template <typename T> void append_number(std::string& out, T n) {
   out.append(buffer, ec == std::errc{} ? end : buffer);
 }
 
+/// A JSON string: quote, backslash and control characters (DEL too, which JSON allows raw
+/// but no reader wants to see) escaped; bytes of ill-formed UTF-8 replaced by U+FFFD, which
+/// Boost.JSON's serializer would copy as they are and so make the text invalid.
 void append_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      auto cp = decode_utf8(s, i);
+      if (cp.valid)
+        out.append(s.substr(i, cp.length));
+      else
+        out += replacement_character;
+      i += cp.length;
+      continue;
+    }
     if (const char* escape = short_escape(c)) {
       out += escape;
-    } else if (c < 0x20) {
+    } else if (c < 0x20 || c == 0x7F) {
       out += "\\u00";
       out += hex[c >> 4];
       out += hex[c & 0x0f];
     } else {
-      out += ch; // UTF-8 passes through, as Boost.JSON writes it
+      out += static_cast<char>(c);
     }
+    ++i;
   }
   out += '"';
 }

@@ -4,7 +4,9 @@
 // `4.25E1`) and non-finite ones as `Infinity`/`NaN`, which is not JSON. Task objects carry
 // `Progress` with two decimals, so every answer would show that form: this writer gives the
 // shortest decimal that reads back as the same double (`42.5`, `99.99`, `2.0`, `1e+300`) and
-// `null` for a non-finite number. Everything else is written as Boost.JSON does.
+// `null` for a non-finite number. Strings are always valid JSON in valid UTF-8: control
+// characters escaped, ill-formed UTF-8 (which Boost.JSON's serializer copies as is) replaced
+// by U+FFFD, whatever the value holds.
 
 #include <boost/json/fwd.hpp>
 #include <string>

@@ -1,5 +1,7 @@
 #include "net/metrics.hpp"
 
+#include "net/utf8.hpp"
+
 #include <charconv>
 #include <cmath>
 
@@ -51,15 +53,28 @@ std::string format_sample_value(double value) {
 std::string escape_label_value(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (char c : value) {
+  for (std::size_t i = 0; i < value.size();) {
+    auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x80) {
+      auto cp = decode_utf8(value, i);
+      if (cp.valid)
+        out.append(value.substr(i, cp.length));
+      else
+        out += replacement_character;
+      i += cp.length;
+      continue;
+    }
     if (c == '\\')
       out += "\\\\";
     else if (c == '"')
       out += "\\\"";
     else if (c == '\n')
       out += "\\n";
+    else if (c < 0x20 || c == 0x7F)
+      out += replacement_character; // the format has no escape for them
     else
-      out += c;
+      out += static_cast<char>(c);
+    ++i;
   }
   return out;
 }

@@ -42,7 +42,7 @@ class histogram {
 using label_list = std::vector<std::pair<std::string_view, std::string_view>>;
 
 /// Writes the exposition text: each family's `# HELP` and `# TYPE` once, then its samples.
-/// Label values are escaped (backslash, double quote, newline); names are the caller's
+/// Label values are escaped (see `escape_label_value`); names are the caller's
 /// constants and must be valid metric names.
 class prometheus_text {
  public:
@@ -62,7 +62,9 @@ class prometheus_text {
 /// `value` as Prometheus writes a sample value: integers without a fraction, `+Inf`, `NaN`.
 std::string format_sample_value(double value);
 
-/// `value` escaped for a label value inside double quotes.
+/// `value` escaped for a label value inside double quotes: backslash, double quote and
+/// newline escaped as the format says; other control characters, DEL and ill-formed UTF-8
+/// (the format wants UTF-8 and has no other escapes) replaced by U+FFFD.
 std::string escape_label_value(std::string_view value);
 
 } // namespace herald::net

@@ -2,6 +2,7 @@
 
 #include "net/json_text.hpp"
 #include "net/text.hpp"
+#include "net/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -327,70 +328,8 @@ namespace {
 
 namespace json = boost::json;
 
-/// One decoded UTF-8 sequence; `valid` false for a byte that starts no well-formed sequence
-/// (stray continuation, overlong form, surrogate, beyond U+10FFFF, truncated): it is then one
-/// byte long and stands for U+FFFD.
-struct code_point {
-  char32_t value;
-  std::size_t length;
-  bool valid;
-};
-
 code_point decode(std::string_view s, std::size_t i) noexcept {
-  auto byte = [&](std::size_t k) {
-    return static_cast<unsigned char>(s[k]);
-  };
-  const code_point bad{0xFFFD, 1, false};
-  unsigned char b0 = byte(i);
-  if (b0 < 0x80)
-    return {b0, 1, true};
-  std::size_t n;
-  char32_t cp;
-  char32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    n = 2;
-    cp = b0 & 0x1F;
-    min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    n = 3;
-    cp = b0 & 0x0F;
-    min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    n = 4;
-    cp = b0 & 0x07;
-    min = 0x10000;
-  } else {
-    return bad;
-  }
-  if (s.size() - i < n)
-    return bad;
-  for (std::size_t k = 1; k < n; ++k) {
-    auto b = byte(i + k);
-    if ((b & 0xC0) != 0x80)
-      return bad;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-    return bad;
-  return {cp, n, true};
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  return decode_utf8(s, i);
 }
 
 /// C0, DEL and C1.

@@ -2,6 +2,7 @@
 
 #include "net/responses.hpp"
 #include "net/text.hpp"
+#include "net/utf8.hpp"
 
 #include <charconv>
 
@@ -9,8 +10,8 @@ namespace herald::net {
 
 namespace {
 
-/// Appends header text with CR, LF and NUL replaced by spaces: a value a handler copied from
-/// the request (a decoded query parameter, say) cannot end the field or add fields.
+/// Appends a field name with CR, LF and NUL replaced by spaces (names are the handlers' own;
+/// values go through `append_field_value`).
 void append_header_text(std::string& out, std::string_view text) {
   auto start = out.size();
   out.append(text.data(), text.size());
@@ -42,7 +43,8 @@ void append_head_start(const response& res, unsigned version, std::string& out) 
     auto value = field.value();
     append_header_text(out, name);
     out.append(": ");
-    append_header_text(out, value);
+    // A value may hold what a handler copied from the request (a group name, say).
+    append_field_value(out, value);
     out.append("\r\n");
   }
   out.append("Server: herald\r\nDate: ");

@@ -2,7 +2,10 @@
 
 // A strict reader of the Prometheus text exposition format (0.0.4), for tests of `/metrics`:
 // every sample must belong to a family announced by `# HELP` and `# TYPE` before it, names
-// and labels must be well formed, and values must parse. Anything else is an error.
+// and labels must be well formed (label values UTF-8 without raw control characters), and
+// values must parse. Anything else is an error.
+
+#include "format_checks.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -156,12 +159,21 @@ inline prometheus_scrape parse_prometheus(std::string_view text) {
           } else if (c == '"') {
             closed = true;
             break;
+          } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+            fail("a raw control character in a label value", line);
+            break;
           } else {
             value += c;
           }
         }
+        if (!out.error.empty())
+          break;
         if (!closed) {
           fail("unterminated label value", line);
+          break;
+        }
+        if (!well_formed_utf8(value)) {
+          fail("a label value that is not UTF-8", line);
           break;
         }
         series += value;

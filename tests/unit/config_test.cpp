@@ -237,6 +237,22 @@ BOOST_AUTO_TEST_CASE(admin_settings_have_documented_defaults_and_are_read) {
              "--admin-port: 'x' is not a port number (0-65535)");
 }
 
+BOOST_AUTO_TEST_CASE(group_bound_and_metrics_top_groups_have_documented_defaults_and_are_read) {
+  config d;
+  BOOST_TEST(d.sse.max_groups == 10'000u);
+  BOOST_TEST(d.admin.metrics_top_groups == 50u);
+  auto c =
+      accepted(parse_config(R"({"sse": {"max_groups": 3}, "admin": {"metrics_top_groups": 0}})"));
+  BOOST_TEST(c.sse.max_groups == 3u);
+  BOOST_TEST(c.admin.metrics_top_groups == 0u);
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"max_groups": 0}})")) ==
+             "sse.max_groups: must be between 1 and 1000000");
+  BOOST_TEST(rejected(parse_config(R"({"admin": {"metrics_top_groups": 10001}})")) ==
+             "admin.metrics_top_groups: must be between 0 and 10000");
+  BOOST_TEST(
+      rejected(parse_config(R"({"sse": {"max_groups": "many"}})")).starts_with("sse.max_groups: "));
+}
+
 BOOST_AUTO_TEST_CASE(the_admin_key_can_come_from_the_environment) {
   temp_dir dir;
   ::setenv("HERALD_ADMIN_KEY", "env-admin-key-0123456789", 1);

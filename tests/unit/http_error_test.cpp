@@ -72,6 +72,8 @@ const row table[] = {
     {http_error::publish_backlog, 503, false},
     {http_error::admin_disabled, 403, false},
     {http_error::group_not_found, 404, false},
+    {http_error::too_many_groups, 503, false},
+    {http_error::invalid_name, 400, false},
     {http_error::internal, 500, false},
 };
 

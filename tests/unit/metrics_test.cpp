@@ -1,6 +1,7 @@
 // `/metrics` as pure functions: the histogram's buckets, the Prometheus text format (values,
 // escaping, histogram samples) and every series rendered from inspection snapshots.
 
+#include "actors/sse_directory.hpp"
 #include "app/metrics.hpp"
 #include "net/metrics.hpp"
 #include "support/prometheus.hpp"
@@ -92,9 +93,12 @@ BOOST_AUTO_TEST_CASE(every_series_is_rendered_from_the_snapshots) {
       "States": {"NotStarted": 1, "Running": 2, "Completed": 3, "Failed": 0, "Aborted": 1},
       "Outcomes": {"Completed": 30, "Failed": 4, "Aborted": 5},
       "Durations": {"Bounds": [0.1, 1], "Cumulative": [2, 3], "Count": 4, "Sum": 2.5}}})");
-  in.groups = boost::json::parse(R"([{"Name": "g\"1", "Subscribers": 7, "Published": 100,
+  in.groups = boost::json::parse(R"({"Groups": 3, "OpenGroups": 2, "MaxGroups": 10,
+      "Refused": 6, "Totals": {"Subscribers": 9, "Published": 130, "Delivered": 700,
+      "Dropped": 50, "SlowDisconnects": 2, "Waiting": 1, "RingEvents": 120, "RingBytes": 9900},
+      "Top": [{"Name": "g\"1", "Subscribers": 7, "Published": 100,
       "Delivered": 650, "Dropped": 50, "SlowDisconnects": 2, "Waiting": 0,
-      "Ring": {"Events": 100, "Bytes": 9000}}])");
+      "Ring": {"Events": 100, "Bytes": 9000}}]})");
   in.routes = {boost::json::parse(R"({"Id": "[POST]/a", "Running": 2, "Queued": 1,
                    "MaxConcurrent": 2, "MaxQueued": 10, "Admitted": 40, "Refused": 3})"),
                boost::json::parse(R"({"Id": "[GET]/b", "Running": 0, "Queued": 0,
@@ -111,7 +115,15 @@ BOOST_AUTO_TEST_CASE(every_series_is_rendered_from_the_snapshots) {
   BOOST_TEST(m.value("herald_http_responses_total{code=\"2xx\"}") == 20);
   BOOST_TEST(m.value("herald_http_responses_total{code=\"5xx\"}") == 1);
   BOOST_TEST(m.value("herald_uptime_seconds") == 12.5);
-  BOOST_TEST(m.value("herald_sse_groups") == 1);
+  BOOST_TEST(m.value("herald_sse_groups") == 3);
+  BOOST_TEST(m.value("herald_sse_open_groups") == 2);
+  BOOST_TEST(m.value("herald_sse_max_groups") == 10);
+  BOOST_TEST(m.value("herald_sse_groups_refused_total") == 6);
+  BOOST_TEST(m.value("herald_sse_groups_shown") == 1);
+  BOOST_TEST(m.value("herald_sse_all_subscribers") == 9);
+  BOOST_TEST(m.value("herald_sse_all_events_published_total") == 130);
+  BOOST_TEST(m.value("herald_sse_all_events_delivered_total") == 700);
+  BOOST_TEST(m.value("herald_sse_all_ring_bytes") == 9900);
   BOOST_TEST(m.value("herald_sse_subscribers{group=\"g\"1\"}") == 7);
   BOOST_TEST(m.value("herald_sse_events_published_total{group=\"g\"1\"}") == 100);
   BOOST_TEST(m.value("herald_sse_events_delivered_total{group=\"g\"1\"}") == 650);
@@ -146,6 +158,26 @@ BOOST_AUTO_TEST_CASE(the_test_reader_refuses_malformed_text) {
   BOOST_TEST(!parse_prometheus("# HELP x h\n# TYPE x gauge\nx 1").error.empty());
   BOOST_TEST(!parse_prometheus("# HELP x h\n# TYPE x gauge\nx one\n").error.empty());
   BOOST_TEST(parse_prometheus("# HELP x h\n# TYPE x gauge\nx{a=\"\\n\"} 1\n").error.empty());
+}
+
+BOOST_AUTO_TEST_CASE(group_figures_are_left_out_when_the_directory_did_not_answer) {
+  // A missing answer must not read as "no groups" (the issue's `herald_sse_groups 0`).
+  app::metrics_input in;
+  in.publish_latency = net::histogram{}.snapshot();
+  auto m = herald::test::parse_prometheus(app::render_metrics(in));
+  BOOST_REQUIRE_MESSAGE(m.error.empty(), m.error);
+  BOOST_TEST(!m.get("herald_sse_groups").has_value());
+  BOOST_TEST(!m.get("herald_sse_all_subscribers").has_value());
+  BOOST_TEST(m.types.at("herald_sse_groups") == "gauge");
+}
+
+BOOST_AUTO_TEST_CASE(busiest_groups_rank_by_subscribers_then_events_then_name) {
+  using herald::actors::busier_group;
+  using herald::actors::group_rank;
+  BOOST_TEST(busier_group(group_rank{"b", 2, 0}, group_rank{"a", 1, 1000}));
+  BOOST_TEST(busier_group(group_rank{"b", 1, 5}, group_rank{"a", 1, 4}));
+  BOOST_TEST(busier_group(group_rank{"a", 1, 5}, group_rank{"b", 1, 5}));
+  BOOST_TEST(!busier_group(group_rank{"a", 1, 5}, group_rank{"a", 1, 5}));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -911,8 +911,10 @@ BOOST_AUTO_TEST_CASE(json_is_compact_with_plain_decimal_doubles) {
 }
 
 BOOST_AUTO_TEST_CASE(json_strings_and_integers_are_written_as_boost_json_writes_them) {
+  // Every ASCII byte but DEL: Boost.JSON copies DEL and bytes of invalid UTF-8 as they are,
+  // where json_text escapes DEL and writes U+FFFD (see writers_test).
   std::string every_byte;
-  for (int c = 1; c < 256; ++c)
+  for (int c = 1; c < 0x7F; ++c)
     every_byte += static_cast<char>(c);
   json::value v = {{"s", every_byte},
                    {"quote\"back\\slash", "\u00e9\xE2\x82\xAC"},
