@@ -313,16 +313,22 @@ void add_to_ring(group_state& st, std::uint64_t seq, std::string frame, std::str
   }
 }
 
-/// The group stream's events a client resuming from `last` missed.
+/// The group stream's events a client resuming from `last` missed, then where the stream
+/// stands. Without that position a client whose stream dropped before its first event would
+/// reconnect without a `Last-Event-ID` and miss what was published while it reconnected.
 std::string ring_replay(const group_state& st, const std::optional<sse_position>& last) {
   std::string out;
-  if (!last)
-    return out; // a new client starts with what comes next
-  // Another epoch (a restarted node, a re-created group): nothing of ours was seen.
-  auto after = last->epoch == st.epoch ? last->seq : 0;
-  for (const auto& e : st.ring)
-    if (e.seq > after)
-      out += e.frame;
+  // A new client starts with what comes next; one of another epoch (a restarted node, a
+  // re-created group) saw nothing of ours.
+  if (last) {
+    auto after = last->epoch == st.epoch ? last->seq : 0;
+    for (const auto& e : st.ring)
+      if (e.seq > after)
+        out += e.frame;
+  }
+  // The last frame replayed carries the newest id already (every event is in the ring).
+  if (out.empty())
+    net::append_sse_position(out, group_id(st, st.seq));
   return out;
 }
 

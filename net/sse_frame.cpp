@@ -45,6 +45,15 @@ std::optional<std::string> frame_sse_event(const sse_event& e) {
   return out;
 }
 
+bool append_sse_position(std::string& out, std::string_view id) {
+  if (id.empty() || !valid_sse_field(id))
+    return false;
+  out += "id: ";
+  out += id;
+  out += "\n\n";
+  return true;
+}
+
 std::string sse_retry(std::chrono::milliseconds delay) {
   return "retry: " + std::to_string(delay.count() < 0 ? 0 : delay.count()) + "\n\n";
 }

@@ -32,6 +32,12 @@ bool append_sse_event(std::string& out, const sse_event& e);
 /// The frame of `e` alone; nullopt when the type or the id is not a valid field.
 std::optional<std::string> frame_sse_event(const sse_event& e);
 
+/// `id: <id>` and a blank line: a block with no data, which fires no event but sets the
+/// client's last event id (WHATWG HTML §9.2.6, "dispatch the event"), so that a client that
+/// reconnects before any event arrives still says where it was. Returns false, appending
+/// nothing, when `id` is empty or not a valid field.
+bool append_sse_position(std::string& out, std::string_view id);
+
 /// `retry: <ms>` and a blank line: the client's reconnection delay.
 std::string sse_retry(std::chrono::milliseconds delay);
 

@@ -422,6 +422,33 @@ BOOST_AUTO_TEST_CASE(a_group_resumes_from_its_ring_and_a_new_epoch_replays_it_al
   BOOST_TEST(fresh.header("X-Pode-Sse-Name") == "/feed");
 }
 
+BOOST_AUTO_TEST_CASE(a_group_stream_that_drops_before_its_first_event_resumes_without_a_gap) {
+  // A group stream starts by saying where the group stands (an `id:` block without data:
+  // no event, but the client's last event id). A client whose stream drops before any event
+  // then reconnects with that id, and gets what was published while it was away.
+  app::server node{sse_config()};
+  in_process_node run{node};
+  BOOST_REQUIRE_EQUAL(publish(run.port(), "gap", R"({"data":"before"})").status, 202u);
+  std::string position;
+  {
+    sse_stream first{run.port(), "/sse/gap"};
+    BOOST_REQUIRE(first.wait_for([&] { return !first.reader().last_id().empty(); }, 5s));
+    BOOST_TEST(first.events().size() == 1u); // pode.open alone: the position fires nothing
+    position = first.reader().last_id();
+    BOOST_TEST(position.ends_with(".1"), position);
+    first.drop();
+  }
+  BOOST_REQUIRE_EQUAL(publish(run.port(), "gap", R"({"data":"while away"})").status, 202u);
+  sse_stream again{run.port(), "/sse/gap", "Last-Event-ID: " + position + "\r\n"};
+  BOOST_REQUIRE(again.wait_events(2));
+  BOOST_TEST(again.events()[1].data == "while away");
+  BOOST_TEST(!again.wait_events(3, 200ms)); // "before" is not sent again
+  // A group with no event yet has a position too: its first event is after it.
+  sse_stream empty{run.port(), "/sse/empty"};
+  BOOST_REQUIRE(empty.wait_for([&] { return !empty.reader().last_id().empty(); }, 5s));
+  BOOST_TEST(empty.reader().last_id().ends_with(".0"), empty.reader().last_id());
+}
+
 BOOST_AUTO_TEST_CASE(an_idle_group_stops_and_comes_back_with_a_new_epoch) {
   auto cfg = sse_config();
   cfg.sse.group_idle = 100ms;

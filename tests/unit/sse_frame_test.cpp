@@ -125,4 +125,13 @@ BOOST_AUTO_TEST_CASE(the_reader_follows_the_spec_on_what_herald_never_writes) {
   BOOST_TEST(r.partial());                 // "data: x" never ended
 }
 
+BOOST_AUTO_TEST_CASE(a_position_is_an_id_without_data) {
+  std::string out;
+  BOOST_TEST(herald::net::append_sse_position(out, "17.4"));
+  BOOST_TEST(out == "id: 17.4\n\n");
+  BOOST_TEST(!herald::net::append_sse_position(out, ""));
+  BOOST_TEST(!herald::net::append_sse_position(out, "1\n2"));
+  BOOST_TEST(out == "id: 17.4\n\n");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
