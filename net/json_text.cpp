@@ -26,12 +26,7 @@ void append_string(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
     auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
-      auto cp = decode_utf8(s, i);
-      if (cp.valid)
-        out.append(s.substr(i, cp.length));
-      else
-        out += replacement_character;
-      i += cp.length;
+      i += append_repaired(out, s, i);
       continue;
     }
     if (const char* escape = short_escape(c)) {

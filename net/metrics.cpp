@@ -56,12 +56,7 @@ std::string escape_label_value(std::string_view value) {
   for (std::size_t i = 0; i < value.size();) {
     auto c = static_cast<unsigned char>(value[i]);
     if (c >= 0x80) {
-      auto cp = decode_utf8(value, i);
-      if (cp.valid)
-        out.append(value.substr(i, cp.length));
-      else
-        out += replacement_character;
-      i += cp.length;
+      i += append_repaired(out, value, i);
       continue;
     }
     if (c == '\\')

@@ -73,17 +73,20 @@ bool valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+std::size_t append_repaired(std::string& out, std::string_view s, std::size_t i) {
+  auto cp = decode_utf8(s, i);
+  if (cp.valid)
+    out.append(s.substr(i, cp.length));
+  else
+    out += replacement_character;
+  return cp.length;
+}
+
 std::string repaired_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) {
-    auto cp = decode_utf8(s, i);
-    if (cp.valid)
-      out.append(s.substr(i, cp.length));
-    else
-      out += replacement_character;
-    i += cp.length;
-  }
+  for (std::size_t i = 0; i < s.size();)
+    i += append_repaired(out, s, i);
   return out;
 }
 

@@ -30,6 +30,10 @@ void append_utf8(std::string& out, char32_t cp);
 /// U+FFFD REPLACEMENT CHARACTER, what every writer puts for what it cannot carry.
 inline constexpr std::string_view replacement_character = "\xEF\xBF\xBD";
 
+/// Appends the sequence that starts at `s[i]` (`i < s.size()`) as it is when well-formed,
+/// else U+FFFD; returns how many bytes of `s` it took.
+std::size_t append_repaired(std::string& out, std::string_view s, std::size_t i);
+
 /// Whether `s` is well-formed UTF-8.
 bool valid_utf8(std::string_view s) noexcept;
 

@@ -8,8 +8,8 @@
 #include "support/node_process.hpp"
 #include "support/task_client.hpp"
 
-#include <boost/test/unit_test.hpp>
 #include <algorithm>
+#include <boost/test/unit_test.hpp>
 #include <fstream>
 #include <string>
 #include <vector>
