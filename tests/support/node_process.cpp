@@ -187,4 +187,13 @@ run_result run_herald(const std::vector<std::string>& args, milliseconds timeout
   return run_program(HERALD_BINARY, args, std::nullopt, timeout);
 }
 
+long rss_kib(pid_t pid) {
+  std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stol(line.substr(6));
+  throw std::runtime_error("no VmRSS for pid " + std::to_string(pid));
+}
+
 } // namespace herald::test

@@ -45,6 +45,20 @@ class node_process {
   bool reaped_ = false;
 };
 
+/// The resident memory of process `pid` in KiB (VmRSS in /proc/<pid>/status); throws when
+/// there is none.
+long rss_kib(pid_t pid);
+
+/// Whether a node's RSS follows what it holds. Under AddressSanitizer it does not: freed
+/// memory waits in a quarantine (256 MiB by default), so RSS only grows, and tests skip
+/// their memory bounds there.
+inline constexpr bool rss_tracks_memory =
+#if defined(__SANITIZE_ADDRESS__)
+    false;
+#else
+    true;
+#endif
+
 /// The result of running `herald` to completion (for command-line errors and `--help`).
 struct run_result {
   std::optional<int> exit_code; ///< nullopt: killed after the timeout, or died of a signal
