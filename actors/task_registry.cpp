@@ -52,8 +52,14 @@ struct entry {
   /// The progress value last published (published again only when it changes).
   std::optional<boost::json::value> published_progress;
   /// Where the task sits in `expiries` (while unfinished and with a timeout).
-  std::optional<std::multimap<std::chrono::steady_clock::time_point, std::string>::iterator> expiry;
+  std::optional<std::multimap<std::chrono::steady_clock::time_point, const std::string*>::iterator>
+      expiry;
 };
+
+/// The tasks by id. The indexes below point at its nodes (which stay where they are while the
+/// task is held) rather than copying each id, which would cost every queued task about 100
+/// bytes; a task leaves every index before it leaves this map.
+using task_map = std::unordered_map<std::string, entry>;
 
 /// What the registry counts per route, since start (for `/metrics` and the admin API).
 struct route_totals {
@@ -69,9 +75,31 @@ struct route_totals {
   net::histogram durations;
 };
 
-/// Where a task sits in creation order (ties by id): the order queries answer in, and the key
-/// a query resumes from between two slices.
-using creation_key = std::pair<task_time, std::string>;
+/// Where a task sits in creation order (ties by id): the order queries answer in.
+struct creation_ref {
+  task_time at;
+  task_map::value_type* task;
+};
+
+/// The same place, kept by a query between two slices to resume after it (the task itself may
+/// be gone by then).
+struct creation_key {
+  task_time at;
+  std::string id;
+};
+
+struct creation_order {
+  using is_transparent = void;
+  static std::pair<task_time, std::string_view> place(const creation_ref& r) {
+    return {r.at, r.task->first};
+  }
+  static std::pair<task_time, std::string_view> place(const creation_key& k) {
+    return {k.at, k.id};
+  }
+  template <class A, class B> bool operator()(const A& a, const B& b) const {
+    return place(a) < place(b);
+  }
+};
 
 /// A task a query returns: described when it was read (as it was when it matched), with who to
 /// ask for its `QueuePosition` when it was queued.
@@ -100,15 +128,15 @@ struct task_walk {
 struct registry_state {
   registry_settings settings;
   std::map<std::string, route_totals> totals;
-  std::unordered_map<std::string, entry> tasks;
+  task_map tasks;
   /// Every task in `tasks`, in creation order.
-  std::set<creation_key> by_creation;
+  std::set<creation_ref, creation_order> by_creation;
   /// Queries in progress, by number.
   std::map<std::uint64_t, task_walk> walks;
   std::uint64_t last_walk = 0;
   /// Unfinished tasks by `ExpireTime`, on the steady clock (a system clock stepped back must
   /// not delay timeouts).
-  std::multimap<steady::time_point, std::string> expiries;
+  std::multimap<steady::time_point, const std::string*> expiries;
   /// The bytes held, and finished tasks by the time they are forgotten.
   task_ledger ledger;
   /// Tasks whose progress ticks by itself.
@@ -154,7 +182,7 @@ void forget_task(registry_state& st, std::unordered_map<std::string, entry>::ite
   if (totals.gauge)
     totals.gauge->store(totals.held_bytes, std::memory_order_relaxed);
   st.ledger.reweigh(it->second.weight, 0);
-  st.by_creation.erase(creation_key{it->second.record.creation, it->first});
+  st.by_creation.erase(creation_ref{it->second.record.creation, &*it});
   st.tasks.erase(it);
 }
 
@@ -367,7 +395,7 @@ void housekeeping(registry_actor* self) {
   auto now = steady::now();
   // Timeouts.
   while (!st.expiries.empty() && st.expiries.begin()->first <= now) {
-    auto id = st.expiries.begin()->second;
+    auto id = *st.expiries.begin()->second;
     auto it = st.tasks.find(id);
     if (it == st.tasks.end()) { // cannot happen: settle() unlinks; keep the schedule sane
       st.expiries.erase(st.expiries.begin());
@@ -516,11 +544,12 @@ template <class Iterator>
 bool read_slice(registry_state& st, task_walk& w, Iterator it, Iterator end,
                 steady::time_point deadline) {
   while (it != end && w.hits.size() < w.limit) {
-    const creation_key& key = *it++;
-    if (auto e = st.tasks.find(key.second); e != st.tasks.end() && w.wanted(e->second))
-      w.hits.push_back(hit_of(e->second, w.describe(e->second)));
+    const creation_ref& ref = *it++;
+    const entry& e = ref.task->second;
+    if (w.wanted(e))
+      w.hits.push_back(hit_of(e, w.describe(e)));
     if (steady::now() >= deadline) {
-      w.after = key;
+      w.after = creation_key{ref.at, ref.task->first};
       return it != end && w.hits.size() < w.limit;
     }
   }
@@ -588,10 +617,11 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (!st.ledger.could_fit(weight))
           return {task_error::over_budget};
         make_room(st, weight, {});
-        auto& e = st.tasks[id];
+        auto& node = *st.tasks.try_emplace(id).first;
+        auto& e = node.second;
         e.record = std::move(reg.record);
         e.record.queue_position.reset(); // the supervisor's queue is the one truth
-        st.by_creation.emplace(e.record.creation, id);
+        st.by_creation.insert(creation_ref{e.record.creation, &node});
         auto& totals = st.totals[e.record.route_id];
         ++totals.held[index_of(e.record.state)];
         if (!totals.gauge)
@@ -604,7 +634,7 @@ caf::behavior task_registry(registry_actor* self, registry_settings settings) {
         if (e.record.expire != no_expiry()) {
           auto left =
               std::chrono::duration_cast<steady::duration>(e.record.expire - task_clock::now());
-          e.expiry = st.expiries.emplace(steady::now() + left, id);
+          e.expiry = st.expiries.emplace(steady::now() + left, &node.first);
           if (e.expiry == st.expiries.begin())
             arm_at(self, e.expiry.value()->first);
         }
