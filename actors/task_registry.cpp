@@ -163,9 +163,9 @@ void set_state(registry_state& st, task_record& r, task_state to) {
   r.state = to;
 }
 
-/// Brings the task's weight up to date after a change of its parts: O(1).
-void reweigh(registry_state& st, entry& e) {
-  auto weight = task_overhead_bytes + e.input_bytes + e.record_bytes + e.log_bytes;
+/// Sets what the task weighs, in the ledger and in its route's total (and the supervisor's
+/// copy of that): O(1).
+void set_weight(registry_state& st, entry& e, std::size_t weight) {
   st.ledger.reweigh(e.weight, weight);
   auto& route = st.totals[e.record.route_id];
   route.held_bytes = route.held_bytes - e.weight + weight;
@@ -174,14 +174,15 @@ void reweigh(registry_state& st, entry& e) {
   e.weight = weight;
 }
 
+/// Brings the task's weight up to date after a change of its parts: O(1).
+void reweigh(registry_state& st, entry& e) {
+  set_weight(st, e, task_overhead_bytes + e.input_bytes + e.record_bytes + e.log_bytes);
+}
+
 /// Forgets a finished task (the caller takes it out of the ledger's retention order).
-void forget_task(registry_state& st, std::unordered_map<std::string, entry>::iterator it) {
-  auto& totals = st.totals[it->second.record.route_id];
-  --totals.held[index_of(it->second.record.state)];
-  totals.held_bytes -= it->second.weight;
-  if (totals.gauge)
-    totals.gauge->store(totals.held_bytes, std::memory_order_relaxed);
-  st.ledger.reweigh(it->second.weight, 0);
+void forget_task(registry_state& st, task_map::iterator it) {
+  set_weight(st, it->second, 0);
+  --st.totals[it->second.record.route_id].held[index_of(it->second.record.state)];
   st.by_creation.erase(creation_ref{it->second.record.creation, &*it});
   st.tasks.erase(it);
 }
@@ -541,8 +542,7 @@ void answer_all(registry_actor* self, std::vector<hit> hits,
 /// Reads tasks for `w` from `it` until `deadline` (one task at least); false once there is
 /// nothing left to read.
 template <class Iterator>
-bool read_slice(registry_state& st, task_walk& w, Iterator it, Iterator end,
-                steady::time_point deadline) {
+bool read_slice(task_walk& w, Iterator it, Iterator end, steady::time_point deadline) {
   while (it != end && w.hits.size() < w.limit) {
     const creation_ref& ref = *it++;
     const entry& e = ref.task->second;
@@ -568,13 +568,13 @@ void walk_step(registry_actor* self, std::uint64_t id) {
   const auto& index = st.by_creation;
   bool more = false;
   if (w.limit == 0) {
-    more = false;
+    // nothing to read
   } else if (!w.newest_first) {
     auto from = w.after ? index.upper_bound(*w.after) : index.begin();
-    more = read_slice(st, w, from, index.end(), deadline);
+    more = read_slice(w, from, index.end(), deadline);
   } else {
     auto from = w.after ? std::make_reverse_iterator(index.lower_bound(*w.after)) : index.rbegin();
-    more = read_slice(st, w, from, index.rend(), deadline);
+    more = read_slice(w, from, index.rend(), deadline);
   }
   if (more) {
     // Through the clock rather than straight into the mailbox: the scheduler lets an actor
