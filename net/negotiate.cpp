@@ -328,10 +328,6 @@ namespace {
 
 namespace json = boost::json;
 
-code_point decode(std::string_view s, std::size_t i) noexcept {
-  return decode_utf8(s, i);
-}
-
 /// C0, DEL and C1.
 constexpr bool is_control(char32_t cp) noexcept {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
@@ -399,7 +395,7 @@ bool yaml_needs_quotes(std::string_view s) noexcept {
     char c = s[i];
     if (c == '#' || (c == ':' && (i + 1 == s.size() || s[i + 1] == ' ')))
       return true;
-    auto cp = decode(s, i);
+    auto cp = decode_utf8(s, i);
     if (!cp.valid || yaml_must_escape(cp.value))
       return true;
     i += cp.length;
@@ -418,7 +414,7 @@ void append_hex4(std::string& out, char32_t cp) {
 void append_yaml_quoted(std::string& out, std::string_view s) {
   out += '"';
   for (std::size_t i = 0; i < s.size();) {
-    auto cp = decode(s, i);
+    auto cp = decode_utf8(s, i);
     i += cp.length;
     if (const char* escape = short_escape(cp.value))
       out += escape;
@@ -587,7 +583,7 @@ std::string xml_name(std::string_view key) {
   std::string out;
   out.reserve(key.size() + 1);
   for (std::size_t i = 0; i < key.size();) {
-    auto cp = decode(key, i);
+    auto cp = decode_utf8(key, i);
     i += cp.length;
     bool first = out.empty();
     if (cp.valid && (first ? is_name_start(cp.value) : is_name_char(cp.value))) {
@@ -610,7 +606,7 @@ std::string xml_name(std::string_view key) {
 /// becomes U+FFFD.
 void append_xml_text(std::string& out, std::string_view s) {
   for (std::size_t i = 0; i < s.size();) {
-    auto cp = decode(s, i);
+    auto cp = decode_utf8(s, i);
     i += cp.length;
     switch (cp.value) {
     case '&':
