@@ -7,9 +7,14 @@
 // that dies without reporting an outcome makes its task `Failed`.
 
 #include "actors/async_route.hpp"
+#include "actors/inspect.hpp"
 #include "actors/task_census.hpp"
+#include "actors/task_messages.hpp"
+#include "actors/task_registry.hpp"
 
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 #include <chrono>
 #include <memory>
 
@@ -24,13 +29,24 @@ struct supervisor_settings {
   std::chrono::seconds retry_after{1};
 };
 
-/// Messages it handles:
-/// - from the HTTP side: `submit_atom, task_submission` (answered through its reply);
-/// - from the registry: `abort_atom, id` (the task was aborted: leave the queue or stop),
-///   `position_atom, ids` -> positions (1-based; 0 when not queued).
-caf::actor spawn_route_supervisor(caf::actor_system& system,
-                                  std::shared_ptr<const route_spec> route, caf::actor registry,
-                                  supervisor_settings settings,
-                                  std::shared_ptr<task_census> census);
+/// The supervisor's protocol: what the registry asks of it (`task_owner_actor`: abort a task,
+/// queue positions), and:
+using route_supervisor_actor = task_owner_actor::extend<
+    /// From the HTTP side: a new task of the route (answered through its reply once the
+    /// registry holds it, or refused: `queue_full`, `duplicate_id`, `over_budget`,
+    /// `shutting_down`).
+    caf::reacts_to<submit_atom, task_submission>,
+    /// To itself, `cancel_grace` after an aborted task's body was asked to stop: its slot is
+    /// given back if its actor still runs.
+    caf::reacts_to<release_atom, std::string>,
+    /// From the admin API and `/metrics`: the route's limits, running and queued tasks, and
+    /// its counts since start.
+    caf::replies_to<inspect_atom>::with<boost::json::value>>;
+
+route_supervisor_actor spawn_route_supervisor(caf::actor_system& system,
+                                              std::shared_ptr<const route_spec> route,
+                                              task_registry_actor registry,
+                                              supervisor_settings settings,
+                                              std::shared_ptr<task_census> census);
 
 } // namespace herald::actors

@@ -13,7 +13,7 @@ namespace {
 /// The body's reports become messages to the registry (thread-safe sends).
 class registry_reporter final : public task_context::reporter {
  public:
-  registry_reporter(caf::actor registry, std::string id)
+  registry_reporter(task_registry_actor registry, std::string id)
       : registry_(std::move(registry)), id_(std::move(id)) {}
 
   void progress_changed() override { caf::anon_send(registry_, progress_atom::value, id_); }
@@ -24,7 +24,7 @@ class registry_reporter final : public task_context::reporter {
   }
 
  private:
-  caf::actor registry_;
+  task_registry_actor registry_;
   std::string id_;
 };
 

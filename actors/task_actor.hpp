@@ -2,9 +2,11 @@
 
 // The actor of one task: runs the route's body with a task_context, reports start, progress,
 // custom events and the outcome to the registry, then ends. A blocking body gets its actor
-// spawned detached (a thread of its own), so it never stalls the scheduler.
+// spawned detached (a thread of its own), so it never stalls the scheduler. It receives no
+// messages (it ends when its body returns), so its handle declares no protocol.
 
 #include "actors/async_route.hpp"
+#include "actors/task_registry.hpp"
 
 #include <caf/actor.hpp>
 #include <memory>
@@ -21,7 +23,7 @@ struct task_launch {
   std::shared_ptr<const route_spec> route;
   std::shared_ptr<const task_input> input;
   std::shared_ptr<task_control> control;
-  caf::actor registry;
+  task_registry_actor registry;
   std::shared_ptr<task_census> census;
 };
 

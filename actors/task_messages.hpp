@@ -11,11 +11,14 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace herald::actors {
 
@@ -50,6 +53,32 @@ struct task_reply {
 /// How an actor answers the HTTP side: called exactly once, from the actor's thread.
 using reply_fn = std::function<void(task_reply)>;
 
+// -- atoms (CAF 0.17: at most ten characters) ---------------------------------------------------
+
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using register_atom = caf::atom_constant<caf::atom("register")>;
+using started_atom = caf::atom_constant<caf::atom("started")>;
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+using event_atom = caf::atom_constant<caf::atom("event")>;
+using finished_atom = caf::atom_constant<caf::atom("finished")>;
+using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
+using abort_atom = caf::atom_constant<caf::atom("abort")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using position_atom = caf::atom_constant<caf::atom("position")>;
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
+
+// -- the supervisor as the registry sees it ------------------------------------------------------
+
+/// What the registry asks of the supervisor that holds a task (`route_supervisor_actor`
+/// extends it): the registry needs no more, so another kind of supervisor can stand behind it.
+using task_owner_actor = caf::typed_actor<
+    /// The task was aborted (cancel, timeout, shutdown): it leaves the queue, or, if it
+    /// runs, its slot is given back when its actor ends or after the cancel grace period.
+    caf::reacts_to<abort_atom, std::string>,
+    /// The 1-based queue positions of these tasks (0 for one that is not queued), asked for
+    /// each queued task the registry describes: the supervisor's queue is the one truth.
+    caf::replies_to<position_atom, std::vector<std::string>>::with<std::vector<std::size_t>>>;
+
 // -- payloads -----------------------------------------------------------------------------------
 
 /// A new task, from the HTTP side to its route's supervisor.
@@ -65,7 +94,7 @@ struct task_submission {
 struct task_registration {
   task_record record;
   std::shared_ptr<task_control> control;
-  caf::actor supervisor;
+  task_owner_actor supervisor;
   /// What the task's request weighs while its body may read it (the supervisor holds it).
   std::size_t input_bytes = 0;
   /// The route's gauge of held bytes: the registry keeps it current, the supervisor reports
@@ -107,20 +136,6 @@ struct task_search {
   std::shared_ptr<const task_query> filter;
   reply_fn reply;
 };
-
-// -- atoms (CAF 0.17: at most ten characters) ---------------------------------------------------
-
-using submit_atom = caf::atom_constant<caf::atom("submit")>;
-using register_atom = caf::atom_constant<caf::atom("register")>;
-using started_atom = caf::atom_constant<caf::atom("started")>;
-using progress_atom = caf::atom_constant<caf::atom("progress")>;
-using event_atom = caf::atom_constant<caf::atom("event")>;
-using finished_atom = caf::atom_constant<caf::atom("finished")>;
-using crashed_atom = caf::atom_constant<caf::atom("crashed")>;
-using abort_atom = caf::atom_constant<caf::atom("abort")>;
-using release_atom = caf::atom_constant<caf::atom("release")>;
-using position_atom = caf::atom_constant<caf::atom("position")>;
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 
 } // namespace herald::actors
 

@@ -37,7 +37,7 @@ struct waiter {
 struct entry {
   task_record record;
   std::shared_ptr<task_control> control;
-  caf::actor supervisor;
+  task_owner_actor supervisor;
   std::vector<waiter> waiters;
   /// The task's stream: progress, custom events and the terminal event, numbered from 1;
   /// the last `event_log_limit` of them, each with what it costs (see `event_bytes`).
@@ -105,7 +105,7 @@ struct creation_order {
 /// ask for its `QueuePosition` when it was queued.
 struct hit {
   boost::json::object object;
-  caf::actor supervisor; // set for queued tasks only
+  task_owner_actor supervisor; // set for queued tasks only
   std::string id;
 };
 
@@ -127,6 +127,8 @@ struct task_walk {
 
 struct registry_state {
   registry_settings settings;
+  /// Where task events are published (tasks of routes with SSE); none when null.
+  caf::actor sse_directory;
   std::map<std::string, route_totals> totals;
   task_map tasks;
   /// Every task in `tasks`, in creation order.
@@ -149,7 +151,7 @@ struct registry_state {
   static inline const char* name = "task_registry";
 };
 
-using registry_actor = caf::stateful_actor<registry_state>;
+using registry_actor = task_registry_actor::stateful_base<registry_state>;
 
 std::size_t index_of(task_state s) {
   return static_cast<std::size_t>(s);
@@ -224,9 +226,10 @@ void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string 
   reweigh(st, e);
   // A growing log of a live task may need room: finished tasks make it.
   make_room(st, 0, e.record.id);
-  if (e.record.sse && st.settings.sse_directory)
-    self->send(st.settings.sse_directory, sse_task_atom::value, e.record.sse->group,
-               task_publication{e.record.id, std::move(ev)});
+  // (Anonymous: a typed actor sends to untyped handles only so; the directory needs no sender.)
+  if (e.record.sse && st.sse_directory)
+    caf::anon_send(st.sse_directory, sse_task_atom::value, e.record.sse->group,
+                   task_publication{e.record.id, std::move(ev)});
 }
 
 /// Publishes the task's progress if it changed since last published.
@@ -482,9 +485,6 @@ void rearm(registry_actor* self) {
     arm_at(self, due);
 }
 
-/// A query's next slice: sent by the registry to itself.
-using walk_atom = caf::atom_constant<caf::atom("walk")>;
-
 hit hit_of(const entry& e, boost::json::object object) {
   hit h{std::move(object), {}, {}};
   if (e.record.state == task_state::not_started && e.supervisor) {
@@ -510,7 +510,7 @@ void answer_all(registry_actor* self, std::vector<hit> hits,
   auto g = std::make_shared<gather>();
   g->done = std::move(done);
   g->out.reserve(hits.size());
-  std::map<caf::actor, std::vector<std::pair<std::size_t, std::string>>> queued;
+  std::map<task_owner_actor, std::vector<std::pair<std::size_t, std::string>>> queued;
   for (auto& h : hits) {
     if (h.supervisor)
       queued[h.supervisor].emplace_back(g->out.size(), std::move(h.id));
@@ -599,217 +599,255 @@ void start_walk(registry_actor* self, task_walk w) {
   walk_step(self, id);
 }
 
-caf::behavior task_registry(registry_actor* self, registry_settings settings) {
+// -- handlers -----------------------------------------------------------------------------------
+
+registration_result on_register(registry_actor* self, task_registration& reg) {
+  auto& st = self->state;
+  if (st.shutting_down)
+    return {task_error::shutting_down};
+  auto id = reg.record.id;
+  if (st.tasks.count(id) != 0)
+    return {task_error::duplicate_id};
+  // Room for it: finished tasks go first, oldest first; what unfinished tasks hold
+  // cannot be given back, so past that the task is refused and nothing is created
+  // (nor is any finished task forgotten for it).
+  auto weight = task_overhead_bytes + reg.input_bytes + record_bytes(reg.record);
+  if (!st.ledger.could_fit(weight))
+    return {task_error::over_budget};
+  make_room(st, weight, {});
+  auto& node = *st.tasks.try_emplace(id).first;
+  auto& e = node.second;
+  e.record = std::move(reg.record);
+  e.record.queue_position.reset(); // the supervisor's queue is the one truth
+  st.by_creation.insert(creation_ref{e.record.creation, &node});
+  auto& totals = st.totals[e.record.route_id];
+  ++totals.held[index_of(e.record.state)];
+  if (!totals.gauge)
+    totals.gauge = std::move(reg.held_bytes);
+  e.input_bytes = reg.input_bytes;
+  e.record_bytes = record_bytes(e.record);
+  reweigh(st, e);
+  e.control = std::move(reg.control);
+  e.supervisor = std::move(reg.supervisor);
+  if (e.record.expire != no_expiry()) {
+    auto left = std::chrono::duration_cast<steady::duration>(e.record.expire - task_clock::now());
+    e.expiry = st.expiries.emplace(steady::now() + left, &node.first);
+    if (e.expiry == st.expiries.begin())
+      arm_at(self, e.expiry.value()->first);
+  }
+  return {};
+}
+
+void on_started(registry_actor* self, const std::string& id, caf::timestamp at) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end() || it->second.record.state != task_state::not_started)
+    return;
+  set_state(self->state, it->second.record, task_state::running);
+  it->second.record.starting = at;
+}
+
+void on_progress(registry_actor* self, const std::string& id) {
+  auto it = self->state.tasks.find(id);
+  if (it != self->state.tasks.end())
+    pull_progress(self, it->second);
+}
+
+void on_event(registry_actor* self, const std::string& id, task_event& ev) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
+    return;
+  it->second.control->event_taken(); // room for the body's next event
+  publish(self, it->second, task_stream_kind::custom, std::move(ev.type), std::move(ev.data));
+}
+
+/// Answered through the directory, the path of the task's events, so that the group receives
+/// the log in order with them.
+void on_replay(registry_actor* self, const std::string& id, std::uint64_t after, std::string& group,
+               std::uint64_t subscriber) {
+  task_replay out;
+  if (auto it = self->state.tasks.find(id); it != self->state.tasks.end()) {
+    const auto& e = it->second;
+    out.found = true;
+    out.route_id = e.record.route_id;
+    out.finished = is_terminal(e.record.state);
+    out.last_seq = e.last_seq;
+    for (const auto& [ev, bytes] : e.log)
+      if (ev.seq > after)
+        out.events.push_back(ev);
+  }
+  caf::anon_send(self->state.sse_directory, sse_replay_atom::value, std::move(group), subscriber,
+                 std::move(out));
+}
+
+void on_finished(registry_actor* self, const std::string& id, task_outcome& out) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end())
+    return;
+  auto& e = it->second;
+  if (is_terminal(e.record.state)) // aborted meanwhile: the outcome comes too late
+    return;
+  pull_progress(self, e);
+  set_state(self->state, e.record, out.state);
+  if (!e.record.starting)
+    e.record.starting = out.at;
+  e.record.completed = out.at;
+  if (out.state == task_state::completed) {
+    e.control->complete();
+    e.record.progress = e.control->progress();
+    if (out.result && !out.result->is_null())
+      e.record.result = std::move(out.result);
+  } else {
+    e.record.error = std::move(out.error);
+  }
+  settle(self, e);
+}
+
+void on_crashed(registry_actor* self, const std::string& id, const std::string& reason) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
+    return;
+  auto& e = it->second;
+  set_state(self->state, e.record, task_state::failed);
+  e.record.error = reason;
+  e.record.completed = task_clock::now();
+  settle(self, e);
+}
+
+void on_lookup(registry_actor* self, task_lookup& q) {
+  auto& st = self->state;
+  auto it = st.tasks.find(q.id);
+  if (it == st.tasks.end()) {
+    q.reply(error_reply(task_error::not_found, q.id));
+    return;
+  }
+  auto& e = it->second;
+  if (q.wait.count() <= 0 || is_terminal(e.record.state) || st.shutting_down) {
+    answer(self, e, std::move(q.reply));
+    return;
+  }
+  e.waiters.push_back(waiter{steady::now() + q.wait, std::move(q.reply)});
+  st.waited.insert(q.id);
+  arm_at(self, e.waiters.back().deadline);
+}
+
+void on_cancel(registry_actor* self, task_cancel& c) {
+  auto it = self->state.tasks.find(c.id);
+  if (it == self->state.tasks.end())
+    return c.reply(error_reply(task_error::not_found, c.id));
+  auto& e = it->second;
+  if (is_terminal(e.record.state))
+    return c.reply(error_reply(task_error::finished, c.id));
+  if (!e.record.cancellable)
+    return c.reply(error_reply(task_error::not_cancellable, c.id));
+  abort_task(self, e, "Aborted by the user");
+  c.reply(task_reply{std::nullopt, c.id, to_json(e.record)});
+}
+
+void on_search(registry_actor* self, task_search& s) {
+  task_walk w;
+  w.wanted = [filter = std::move(s.filter)](const entry& e) {
+    return filter->matches(e.record);
+  };
+  w.describe = [](const entry& e) {
+    return to_json(e.record);
+  };
+  w.done = [reply = std::move(s.reply)](boost::json::array out) {
+    reply(task_reply{std::nullopt, {}, std::move(out)});
+  };
+  start_walk(self, std::move(w));
+}
+
+/// Tasks in creation order, the newest `limit` of those that match. `route` is a route id
+/// (`[POST]/path`) or a path; an empty filter matches everything.
+caf::result<boost::json::value> on_inspect_tasks(registry_actor* self, const std::string& state,
+                                                 const std::string& route, std::uint64_t limit) {
+  auto wanted = state.empty() ? std::nullopt : parse_task_state(state);
+  auto promise = self->make_response_promise<boost::json::value>();
+  task_walk w;
+  w.wanted = [wanted, route](const entry& e) {
+    return (!wanted || e.record.state == *wanted) &&
+           (route.empty() || e.record.route_id == route || e.record.url == route);
+  };
+  w.describe = [](const entry& e) {
+    return describe_task(e, false);
+  };
+  w.done = [promise](boost::json::array out) mutable {
+    promise.deliver(boost::json::value(std::move(out)));
+  };
+  w.newest_first = true;
+  w.limit = static_cast<std::size_t>(limit);
+  start_walk(self, std::move(w));
+  return promise;
+}
+
+caf::result<boost::json::value> on_inspect_task(registry_actor* self, const std::string& id) {
+  // (Through the promise also when absent: `caf::result<json::value>` would brace-initialise
+  // the value, which makes it a one-element array.)
+  auto promise = self->make_response_promise<boost::json::value>();
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end()) {
+    promise.deliver(boost::json::value{});
+    return promise;
+  }
+  answer_all(
+      self, {hit_of(it->second, describe_task(it->second, true))},
+      [promise](boost::json::array out) mutable { promise.deliver(std::move(out.front())); });
+  return promise;
+}
+
+bool on_shutdown(registry_actor* self) {
+  auto& st = self->state;
+  st.shutting_down = true;
+  for (auto& [id, e] : st.tasks)
+    abort_task(self, e, "Aborted by System");
+  // Answered (when asked) once every terminal event is on its way to its group.
+  return true;
+}
+
+void on_tick(registry_actor* self, std::int64_t stamp) {
+  if (stamp != self->state.next_wakeup.time_since_epoch().count())
+    return; // superseded by an earlier wake-up
+  self->state.next_wakeup = steady::time_point::max();
+  housekeeping(self);
+  rearm(self);
+}
+
+task_registry_actor::behavior_type task_registry(registry_actor* self, registry_settings settings,
+                                                 caf::actor sse_directory) {
   self->state.settings = settings;
+  self->state.sse_directory = std::move(sse_directory);
   self->state.ledger = task_ledger{settings.max_retained, settings.max_held_bytes};
   return {
-      [self](register_atom, task_registration& reg) -> registration_result {
-        auto& st = self->state;
-        if (st.shutting_down)
-          return {task_error::shutting_down};
-        auto id = reg.record.id;
-        if (st.tasks.count(id) != 0)
-          return {task_error::duplicate_id};
-        // Room for it: finished tasks go first, oldest first; what unfinished tasks hold
-        // cannot be given back, so past that the task is refused and nothing is created
-        // (nor is any finished task forgotten for it).
-        auto weight = task_overhead_bytes + reg.input_bytes + record_bytes(reg.record);
-        if (!st.ledger.could_fit(weight))
-          return {task_error::over_budget};
-        make_room(st, weight, {});
-        auto& node = *st.tasks.try_emplace(id).first;
-        auto& e = node.second;
-        e.record = std::move(reg.record);
-        e.record.queue_position.reset(); // the supervisor's queue is the one truth
-        st.by_creation.insert(creation_ref{e.record.creation, &node});
-        auto& totals = st.totals[e.record.route_id];
-        ++totals.held[index_of(e.record.state)];
-        if (!totals.gauge)
-          totals.gauge = std::move(reg.held_bytes);
-        e.input_bytes = reg.input_bytes;
-        e.record_bytes = record_bytes(e.record);
-        reweigh(st, e);
-        e.control = std::move(reg.control);
-        e.supervisor = std::move(reg.supervisor);
-        if (e.record.expire != no_expiry()) {
-          auto left =
-              std::chrono::duration_cast<steady::duration>(e.record.expire - task_clock::now());
-          e.expiry = st.expiries.emplace(steady::now() + left, &node.first);
-          if (e.expiry == st.expiries.begin())
-            arm_at(self, e.expiry.value()->first);
-        }
-        return {};
-      },
-      [self](started_atom, const std::string& id, caf::timestamp at) {
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end() || it->second.record.state != task_state::not_started)
-          return;
-        set_state(self->state, it->second.record, task_state::running);
-        it->second.record.starting = at;
-      },
-      [self](progress_atom, const std::string& id) {
-        auto it = self->state.tasks.find(id);
-        if (it != self->state.tasks.end())
-          pull_progress(self, it->second);
-      },
-      [self](event_atom, const std::string& id, task_event& ev) {
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
-          return;
-        it->second.control->event_taken(); // room for the body's next event
-        publish(self, it->second, task_stream_kind::custom, std::move(ev.type), std::move(ev.data));
-      },
-      [self](sse_replay_atom, const std::string& id, std::uint64_t after, std::string& group,
-             std::uint64_t subscriber) {
-        // Answered through the directory, the path of the task's events, so that the group
-        // receives the log in order with them.
-        task_replay out;
-        if (auto it = self->state.tasks.find(id); it != self->state.tasks.end()) {
-          const auto& e = it->second;
-          out.found = true;
-          out.route_id = e.record.route_id;
-          out.finished = is_terminal(e.record.state);
-          out.last_seq = e.last_seq;
-          for (const auto& [ev, bytes] : e.log)
-            if (ev.seq > after)
-              out.events.push_back(ev);
-        }
-        self->send(self->state.settings.sse_directory, sse_replay_atom::value, std::move(group),
-                   subscriber, std::move(out));
-      },
+      [self](register_atom, task_registration& reg) { return on_register(self, reg); },
+      [self](started_atom, const std::string& id, caf::timestamp at) { on_started(self, id, at); },
+      [self](progress_atom, const std::string& id) { on_progress(self, id); },
+      [self](event_atom, const std::string& id, task_event& ev) { on_event(self, id, ev); },
       [self](finished_atom, const std::string& id, task_outcome& out) {
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end())
-          return;
-        auto& e = it->second;
-        if (is_terminal(e.record.state)) // aborted meanwhile: the outcome comes too late
-          return;
-        pull_progress(self, e);
-        set_state(self->state, e.record, out.state);
-        if (!e.record.starting)
-          e.record.starting = out.at;
-        e.record.completed = out.at;
-        if (out.state == task_state::completed) {
-          e.control->complete();
-          e.record.progress = e.control->progress();
-          if (out.result && !out.result->is_null())
-            e.record.result = std::move(out.result);
-        } else {
-          e.record.error = std::move(out.error);
-        }
-        settle(self, e);
+        on_finished(self, id, out);
       },
       [self](crashed_atom, const std::string& id, const std::string& reason) {
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end() || is_terminal(it->second.record.state))
-          return;
-        auto& e = it->second;
-        set_state(self->state, e.record, task_state::failed);
-        e.record.error = reason;
-        e.record.completed = task_clock::now();
-        settle(self, e);
+        on_crashed(self, id, reason);
       },
-      [self](caf::get_atom, task_lookup& q) {
-        auto& st = self->state;
-        auto it = st.tasks.find(q.id);
-        if (it == st.tasks.end()) {
-          q.reply(error_reply(task_error::not_found, q.id));
-          return;
-        }
-        auto& e = it->second;
-        if (q.wait.count() <= 0 || is_terminal(e.record.state) || st.shutting_down) {
-          answer(self, e, std::move(q.reply));
-          return;
-        }
-        e.waiters.push_back(waiter{steady::now() + q.wait, std::move(q.reply)});
-        st.waited.insert(q.id);
-        arm_at(self, e.waiters.back().deadline);
-      },
-      [self](caf::delete_atom, task_cancel& c) {
-        auto it = self->state.tasks.find(c.id);
-        if (it == self->state.tasks.end())
-          return c.reply(error_reply(task_error::not_found, c.id));
-        auto& e = it->second;
-        if (is_terminal(e.record.state))
-          return c.reply(error_reply(task_error::finished, c.id));
-        if (!e.record.cancellable)
-          return c.reply(error_reply(task_error::not_cancellable, c.id));
-        abort_task(self, e, "Aborted by the user");
-        c.reply(task_reply{std::nullopt, c.id, to_json(e.record)});
-      },
-      [self](caf::get_atom, task_search& s) {
-        task_walk w;
-        w.wanted = [filter = std::move(s.filter)](const entry& e) {
-          return filter->matches(e.record);
-        };
-        w.describe = [](const entry& e) {
-          return to_json(e.record);
-        };
-        w.done = [reply = std::move(s.reply)](boost::json::array out) {
-          reply(task_reply{std::nullopt, {}, std::move(out)});
-        };
-        start_walk(self, std::move(w));
-      },
-      [self](walk_atom, std::uint64_t id) { walk_step(self, id); },
+      [self](caf::get_atom, task_lookup& q) { on_lookup(self, q); },
+      [self](caf::delete_atom, task_cancel& c) { on_cancel(self, c); },
+      [self](caf::get_atom, task_search& s) { on_search(self, s); },
+      [self](sse_replay_atom, const std::string& id, std::uint64_t after, std::string& group,
+             std::uint64_t subscriber) { on_replay(self, id, after, group, subscriber); },
+      [self](shutdown_atom) { return on_shutdown(self); },
       [self](inspect_atom) -> boost::json::value { return describe_routes(self->state); },
       [self](inspect_atom, const std::string& state, const std::string& route,
-             std::uint64_t limit) -> caf::result<boost::json::value> {
-        // Tasks in creation order, the newest `limit` of those that match. `route` is a route
-        // id (`[POST]/path`) or a path; an empty filter matches everything.
-        auto wanted = state.empty() ? std::nullopt : parse_task_state(state);
-        auto promise = self->make_response_promise<boost::json::value>();
-        task_walk w;
-        w.wanted = [wanted, route](const entry& e) {
-          return (!wanted || e.record.state == *wanted) &&
-                 (route.empty() || e.record.route_id == route || e.record.url == route);
-        };
-        w.describe = [](const entry& e) {
-          return describe_task(e, false);
-        };
-        w.done = [promise](boost::json::array out) mutable {
-          promise.deliver(boost::json::value(std::move(out)));
-        };
-        w.newest_first = true;
-        w.limit = static_cast<std::size_t>(limit);
-        start_walk(self, std::move(w));
-        return promise;
-      },
-      [self](inspect_atom, const std::string& id) -> caf::result<boost::json::value> {
-        // (Through the promise also when absent: `caf::result<json::value>` would brace-
-        // initialise the value, which makes it a one-element array.)
-        auto promise = self->make_response_promise<boost::json::value>();
-        auto it = self->state.tasks.find(id);
-        if (it == self->state.tasks.end()) {
-          promise.deliver(boost::json::value{});
-          return promise;
-        }
-        answer_all(
-            self, {hit_of(it->second, describe_task(it->second, true))},
-            [promise](boost::json::array out) mutable { promise.deliver(std::move(out.front())); });
-        return promise;
-      },
-      [self](shutdown_atom) {
-        auto& st = self->state;
-        st.shutting_down = true;
-        for (auto& [id, e] : st.tasks)
-          abort_task(self, e, "Aborted by System");
-        // Answered (when asked) once every terminal event is on its way to its group.
-        return true;
-      },
-      [self](caf::tick_atom, std::int64_t stamp) {
-        if (stamp != self->state.next_wakeup.time_since_epoch().count())
-          return; // superseded by an earlier wake-up
-        self->state.next_wakeup = steady::time_point::max();
-        housekeeping(self);
-        rearm(self);
-      },
+             std::uint64_t limit) { return on_inspect_tasks(self, state, route, limit); },
+      [self](inspect_atom, const std::string& id) { return on_inspect_task(self, id); },
+      [self](walk_atom, std::uint64_t id) { walk_step(self, id); },
+      [self](caf::tick_atom, std::int64_t stamp) { on_tick(self, stamp); },
   };
 }
 
 } // namespace
 
-caf::actor spawn_task_registry(caf::actor_system& system, registry_settings settings) {
-  return system.spawn(task_registry, settings);
+task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
+                                        caf::actor sse_directory) {
+  return system.spawn(task_registry, settings, std::move(sse_directory));
 }
 
 } // namespace herald::actors

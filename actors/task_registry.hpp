@@ -6,10 +6,19 @@
 // timeouts, drives time-based progress, ends `?wait=` holds and forgets finished tasks after
 // the retention period.
 
+#include "actors/inspect.hpp"
+#include "actors/sse_messages.hpp"
+#include "actors/task_messages.hpp"
+
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/timestamp.hpp>
+#include <caf/typed_actor.hpp>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <string>
 
 namespace herald::actors {
 
@@ -34,23 +43,60 @@ struct registry_settings {
   /// How long a query (`POST /tasks/query`, the admin API's task list) reads tasks before it
   /// lets other messages in: it goes on in slices, so no query holds the registry for long.
   std::chrono::microseconds query_slice{1000};
-  /// Where task events are published (tasks of routes with SSE); none when null.
-  caf::actor sse_directory;
 };
 
-/// Messages it handles (see task_messages.hpp):
-/// - from supervisors: `register_atom, task_registration` -> `registration_result`
-///   (`over_budget` when the task does not fit in `max_held_bytes`);
-/// - from task actors: `started_atom, id, timestamp`, `progress_atom, id`,
-///   `event_atom, id, task_event`, `finished_atom, id, task_outcome`;
-/// - from supervisors: `crashed_atom, id, reason` (a task actor died without an outcome);
-/// - from the HTTP side: `caf::get_atom, task_lookup`, `caf::delete_atom, task_cancel`,
-///   `caf::get_atom, task_search`;
-/// - from SSE groups: `sse_replay_atom, id, after, group, subscriber` (the task's stream after
-///   sequence number `after`, sent back as a `task_replay` through the directory, the path
-///   of the task's events);
-/// - from the node: `shutdown_atom` -> `true` (aborts every unfinished task "Aborted by
-///   System" and refuses new ones).
-caf::actor spawn_task_registry(caf::actor_system& system, registry_settings settings);
+/// A query's next slice: sent by the registry to itself.
+using walk_atom = caf::atom_constant<caf::atom("walk")>;
+
+/// The registry's protocol.
+using task_registry_actor = caf::typed_actor<
+    /// From a supervisor, before it acknowledges a task: registers it (refused as
+    /// `shutting_down`, `duplicate_id`, or `over_budget` when it does not fit in
+    /// `max_held_bytes`).
+    caf::replies_to<register_atom, task_registration>::with<registration_result>,
+    /// From a task actor: its body starts now.
+    caf::reacts_to<started_atom, std::string, caf::timestamp>,
+    /// From a task actor: its body changed its progress (read from its `task_control`).
+    caf::reacts_to<progress_atom, std::string>,
+    /// From a task actor: a custom event of its body, for the task's stream.
+    caf::reacts_to<event_atom, std::string, task_event>,
+    /// From a task actor: how its body ended.
+    caf::reacts_to<finished_atom, std::string, task_outcome>,
+    /// From a supervisor: the task's actor died without an outcome (or could not start), with
+    /// why: the task fails.
+    caf::reacts_to<crashed_atom, std::string, std::string>,
+    /// From the HTTP side: `GET /tasks/{id}` (answered through the lookup's reply).
+    caf::reacts_to<caf::get_atom, task_lookup>,
+    /// From the HTTP side: `DELETE /tasks/{id}` (answered through the cancel's reply).
+    caf::reacts_to<caf::delete_atom, task_cancel>,
+    /// From the HTTP side: `POST /tasks/query` (answered through the search's reply).
+    caf::reacts_to<caf::get_atom, task_search>,
+    /// From an SSE group through the directory: `id, after, group, subscriber`: the task's
+    /// stream after sequence number `after`, sent back to the directory as `sse_replay_atom,
+    /// group, subscriber, task_replay` (the path of the task's events, so that they stay in
+    /// order).
+    caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, std::string, std::uint64_t>,
+    /// From the node: aborts every unfinished task "Aborted by System" and refuses new ones;
+    /// answered once every terminal event is on its way.
+    caf::replies_to<shutdown_atom>::with<bool>,
+    /// From the admin API and `/metrics`: per route, tasks held by state, outcomes since
+    /// start, task durations and held bytes.
+    caf::replies_to<inspect_atom>::with<boost::json::value>,
+    /// From the admin API: `state, route, limit`: the newest `limit` tasks that match (empty
+    /// filters match everything), in creation order.
+    caf::replies_to<inspect_atom, std::string, std::string,
+                    std::uint64_t>::with<boost::json::value>,
+    /// From the admin API: one task with its event log; null when there is no such task.
+    caf::replies_to<inspect_atom, std::string>::with<boost::json::value>,
+    /// To itself: the next slice of query number `id`.
+    caf::reacts_to<walk_atom, std::uint64_t>,
+    /// To itself: the housekeeping wake-up armed for this steady-clock time (timeouts,
+    /// time-based progress, `?wait=` holds, retention); a superseded one does nothing.
+    caf::reacts_to<caf::tick_atom, std::int64_t>>;
+
+/// Spawns the registry. Task events of routes with SSE are published to `sse_directory`
+/// (none when null), which also receives the replays of per-task streams.
+task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
+                                        caf::actor sse_directory);
 
 } // namespace herald::actors

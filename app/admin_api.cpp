@@ -11,6 +11,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/make_message.hpp>
 #include <caf/send.hpp>
@@ -70,10 +71,18 @@ void answer_json(const shared_responder& res, json::value v) {
   (*res)(net::json_response(net::status::ok, v));
 }
 
+/// The registry, then the supervisors: each answers `inspect_atom` with its JSON (declared in
+/// its protocol); `gather` asks actors of every kind, so it takes untyped handles.
+std::vector<caf::actor> task_actors(const admin_context& ctx) {
+  std::vector<caf::actor> out{caf::actor_cast<caf::actor>(ctx.registry)};
+  for (const auto& sup : ctx.supervisors)
+    out.push_back(caf::actor_cast<caf::actor>(sup));
+  return out;
+}
+
 /// The routes: each supervisor's own state, with the registry's outcomes for its tasks.
 void list_routes(const ctx_ptr& ctx, net::responder res) {
-  std::vector<caf::actor> targets{ctx->registry};
-  targets.insert(targets.end(), ctx->supervisors.begin(), ctx->supervisors.end());
+  auto targets = task_actors(*ctx);
   actors::gather(*ctx->system, std::move(targets), caf::make_message(actors::inspect_atom::value),
                  ctx->deadline, [res = share(std::move(res))](std::vector<json::value> answers) {
                    const auto* per_route = answers.front().if_object();
@@ -127,7 +136,7 @@ void list_tasks(const ctx_ptr& ctx, const net::request_context& rq, net::respond
   }
   auto route = rq.query("route").value_or("");
   actors::ask(
-      *ctx->system, ctx->registry,
+      *ctx->system, caf::actor_cast<caf::actor>(ctx->registry),
       caf::make_message(actors::inspect_atom::value, std::move(state), std::move(route), limit),
       ctx->deadline,
       [res = share(std::move(res))](json::value v) { answer_json(res, std::move(v)); });
@@ -139,8 +148,9 @@ void show_task(const ctx_ptr& ctx, const net::request_context& rq, net::responde
     res(error_body(net::http_error::invalid_name, {}));
     return;
   }
-  actors::ask(*ctx->system, ctx->registry, caf::make_message(actors::inspect_atom::value, id),
-              ctx->deadline, [res = share(std::move(res)), id](json::value v) {
+  actors::ask(*ctx->system, caf::actor_cast<caf::actor>(ctx->registry),
+              caf::make_message(actors::inspect_atom::value, id), ctx->deadline,
+              [res = share(std::move(res)), id](json::value v) {
                 if (v.is_null())
                   (*res)(error_body(net::http_error::task_not_found, id));
                 else
@@ -197,8 +207,7 @@ void list_connections(const ctx_ptr& ctx, net::responder res) {
 /// answer `inspect_atom`. The directory is asked on its own: its answer must not wait
 /// behind the others, nor a late one be mistaken for "no groups".
 void scrape(const ctx_ptr& ctx, net::responder res) {
-  std::vector<caf::actor> targets{ctx->registry};
-  targets.insert(targets.end(), ctx->supervisors.begin(), ctx->supervisors.end());
+  auto targets = task_actors(*ctx);
   auto shared = share(std::move(res));
   actors::ask(
       *ctx->system, ctx->directory,

@@ -4,6 +4,8 @@
 // is built from what the actors say of themselves when asked (`actors/inspect.hpp`): route
 // supervisors, the task registry, the SSE groups, the connections.
 
+#include "actors/route_supervisor.hpp"
+#include "actors/task_registry.hpp"
 #include "app/sse_api.hpp"
 #include "net/metrics.hpp"
 #include "net/service.hpp"
@@ -35,9 +37,9 @@ struct admin_context {
   /// The admin key; empty: every `/admin/...` endpoint answers 403.
   std::string key;
   caf::actor_system* system = nullptr;
-  caf::actor registry;
+  actors::task_registry_actor registry;
   caf::actor directory;
-  std::vector<caf::actor> supervisors;
+  std::vector<actors::route_supervisor_actor> supervisors;
   std::shared_ptr<const sse_context> sse;
   /// The connection actors of the public listener, now.
   std::function<std::vector<caf::actor>()> connections;

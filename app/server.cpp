@@ -74,10 +74,10 @@ struct server::impl {
   system_config system_cfg;
   caf::actor_system system;
   // Declared after the system, so released before it waits for its actors.
-  caf::actor registry;
+  actors::task_registry_actor registry;
   caf::actor sse_directory;
   std::shared_ptr<sse_context> sse;
-  std::vector<caf::actor> supervisors;
+  std::vector<actors::route_supervisor_actor> supervisors;
   std::shared_ptr<actors::task_census> census = std::make_shared<actors::task_census>();
   std::size_t abandoned = 0;
   std::set<std::string> events_patterns;
@@ -132,9 +132,8 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   registry_settings.retention = s.cfg.tasks.retention;
   registry_settings.max_retained = s.cfg.tasks.max_retained;
   registry_settings.max_held_bytes = s.cfg.tasks.max_held_bytes;
-  registry_settings.sse_directory = s.sse_directory;
-  s.registry = actors::spawn_task_registry(s.system, registry_settings);
-  caf::anon_send(s.sse_directory, caf::put_atom::value, s.registry);
+  s.registry = actors::spawn_task_registry(s.system, registry_settings, s.sse_directory);
+  caf::anon_send(s.sse_directory, caf::put_atom::value, caf::actor_cast<caf::actor>(s.registry));
   s.sse = std::make_shared<sse_context>();
   s.sse->cfg = s.cfg.sse;
   s.sse->directory = s.sse_directory;

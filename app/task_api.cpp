@@ -143,7 +143,8 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
 }
 
 net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
-                                     caf::actor supervisor, std::function<std::string()> make_id) {
+                                     actors::route_supervisor_actor supervisor,
+                                     std::function<std::string()> make_id) {
   return [spec = std::move(spec), supervisor = std::move(supervisor),
           make_id = std::move(make_id)](const net::request_context& rq, net::responder res) {
     // The whole body has been read under the node's limit; the route's own is checked before
@@ -203,7 +204,8 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
   };
 }
 
-void add_task_endpoints(net::service& svc, caf::actor registry, std::size_t query_max_value_bytes) {
+void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
+                        std::size_t query_max_value_bytes) {
   svc.add_deferred(net::verb::get, "/tasks/{id}",
                    [registry](const net::request_context& rq, net::responder res) {
                      auto media = accepted(rq, res);

@@ -6,7 +6,9 @@
 // HTTP statuses.
 
 #include "actors/async_route.hpp"
+#include "actors/route_supervisor.hpp"
 #include "actors/task_messages.hpp"
+#include "actors/task_registry.hpp"
 #include "net/http_error.hpp"
 #include "net/negotiate.hpp"
 #include "net/service.hpp"
@@ -51,10 +53,12 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
 /// and the task object once the task is registered, 429 when the route's queue is full, or
 /// 503 when held tasks fill `tasks.max_held_bytes` (both with `Retry-After`).
 net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
-                                     caf::actor supervisor, std::function<std::string()> make_id);
+                                     actors::route_supervisor_actor supervisor,
+                                     std::function<std::string()> make_id);
 
 /// `GET /tasks/{id}` (with `?wait=`), `DELETE /tasks/{id}`, `POST /tasks/query` (400 for a
 /// filter string value longer than `query_max_value_bytes`).
-void add_task_endpoints(net::service& svc, caf::actor registry, std::size_t query_max_value_bytes);
+void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
+                        std::size_t query_max_value_bytes);
 
 } // namespace herald::app

@@ -211,7 +211,7 @@ struct registry_fixture {
   caf::actor_system_config cfg;
   caf::actor_system system{cfg};
   caf::scoped_actor self{system};
-  caf::actor registry;
+  task_registry_actor registry;
   std::shared_ptr<std::atomic<std::uint64_t>> gauge =
       std::make_shared<std::atomic<std::uint64_t>>(0);
   static constexpr std::string_view route = "[POST]/budget";
@@ -220,7 +220,7 @@ struct registry_fixture {
     registry_settings s;
     s.max_held_bytes = budget;
     s.max_retained = max_retained;
-    registry = spawn_task_registry(system, s);
+    registry = spawn_task_registry(system, s, caf::actor{});
   }
   ~registry_fixture() { caf::anon_send_exit(registry, caf::exit_reason::user_shutdown); }
 
@@ -236,9 +236,9 @@ struct registry_fixture {
     r.creation = task_clock::now();
     r.expire = no_expiry();
     std::optional<task_error> out;
-    self->request(registry, caf::infinite, register_atom::value,
-                  task_registration{std::move(r), std::make_shared<task_control>(), nullptr, input,
-                                    gauge})
+    self->request(
+            registry, caf::infinite, register_atom::value,
+            task_registration{std::move(r), std::make_shared<task_control>(), {}, input, gauge})
         .receive([&](registration_result& res) { out = res.error; },
                  [&](caf::error& e) { BOOST_FAIL("registration failed: " + caf::to_string(e)); });
     return out;
