@@ -19,9 +19,7 @@ admission::verdict admission::admit(const std::string& id) {
   }
   if (queue_.size() >= max_queued_)
     return verdict::full;
-  auto n = next_arrival_++;
-  auto [it, inserted] = queue_.insert({n, id});
-  arrival_.emplace(std::string_view{it->second}, n);
+  queue_.insert(waiting{next_arrival_++, id});
   return verdict::queued;
 }
 
@@ -30,29 +28,25 @@ std::optional<std::string> admission::finish(const std::string& id) {
     return std::nullopt;
   if (queue_.empty() || running_.size() >= max_concurrent_)
     return std::nullopt;
-  auto first = queue_.begin();
-  arrival_.erase(std::string_view{first->second});
-  auto next = std::move(first->second);
-  queue_.erase(first);
+  auto& in_order = queue_.get<by_arrival>();
+  auto first = in_order.begin();
+  auto next = first->id;
+  in_order.erase(first);
   running_.insert(next);
   return next;
 }
 
 bool admission::withdraw(const std::string& id) {
-  auto it = arrival_.find(std::string_view{id});
-  if (it == arrival_.end())
-    return false;
-  auto n = it->second;
-  arrival_.erase(it); // before the string it views goes
-  queue_.erase(n);
-  return true;
+  return queue_.get<by_id>().erase(id) != 0;
 }
 
 std::optional<std::size_t> admission::position(const std::string& id) const {
-  auto it = arrival_.find(std::string_view{id});
-  if (it == arrival_.end())
+  const auto& ids = queue_.get<by_id>();
+  auto it = ids.find(id);
+  if (it == ids.end())
     return std::nullopt;
-  return queue_.order_of_key(it->second) + 1;
+  const auto& in_order = queue_.get<by_arrival>();
+  return in_order.rank(queue_.project<by_arrival>(it)) + 1;
 }
 
 } // namespace herald::actors

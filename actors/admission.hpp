@@ -3,14 +3,14 @@
 // The admission rule of a route supervisor (SPEC §2), apart from the actor so that it can be
 // tested alone: at most `max_concurrent` tasks run, the rest wait in a bounded FIFO queue.
 
+#include <boost/multi_index/hashed_index.hpp>
+#include <boost/multi_index/member.hpp>
+#include <boost/multi_index/ranked_index.hpp>
+#include <boost/multi_index_container.hpp>
 #include <cstddef>
 #include <cstdint>
-#include <ext/pb_ds/assoc_container.hpp>
-#include <ext/pb_ds/tree_policy.hpp>
 #include <optional>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace herald::actors {
@@ -47,18 +47,28 @@ class admission {
   std::size_t max_queued() const noexcept { return max_queued_; }
 
  private:
-  /// The queue in arrival order, keyed by an arrival number; an order-statistics tree, so that
-  /// a task's position is its rank.
-  using ordered_queue =
-      __gnu_pbds::tree<std::uint64_t, std::string, std::less<std::uint64_t>,
-                       __gnu_pbds::rb_tree_tag, __gnu_pbds::tree_order_statistics_node_update>;
+  /// A waiting task: its arrival number (the queue's order) and its id.
+  struct waiting {
+    std::uint64_t arrival;
+    std::string id;
+  };
+  struct by_arrival {};
+  struct by_id {};
+  /// The queue in arrival order, ranked, so that a task's position is its rank, and hashed by
+  /// id, so that a task is found (withdrawn, placed) without a walk.
+  using waiting_queue = boost::multi_index_container<
+      waiting, boost::multi_index::indexed_by<
+                   boost::multi_index::ranked_unique<
+                       boost::multi_index::tag<by_arrival>,
+                       boost::multi_index::member<waiting, std::uint64_t, &waiting::arrival>>,
+                   boost::multi_index::hashed_unique<
+                       boost::multi_index::tag<by_id>,
+                       boost::multi_index::member<waiting, std::string, &waiting::id>>>>;
 
   std::size_t max_concurrent_;
   std::size_t max_queued_;
   std::unordered_set<std::string> running_;
-  ordered_queue queue_;
-  /// Arrival number of each queued id (views into the queue's own strings, which stay put).
-  std::unordered_map<std::string_view, std::uint64_t> arrival_;
+  waiting_queue queue_;
   std::uint64_t next_arrival_ = 0;
 };
 
