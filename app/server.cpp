@@ -7,6 +7,7 @@
 #include "actors/task_messages.hpp"
 #include "actors/task_registry.hpp"
 #include "app/admin_api.hpp"
+#include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
 #include "app/web_ui.hpp"

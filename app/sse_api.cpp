@@ -3,7 +3,9 @@
 #include "actors/connection.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_stream.hpp"
-#include "app/task_api.hpp"
+#include "app/ids.hpp"
+#include "app/keys.hpp"
+#include "app/responses.hpp"
 #include "net/negotiate.hpp"
 #include "net/responses.hpp"
 #include "net/sse_frame.hpp"
@@ -102,7 +104,7 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
   sub.route_id = t.route_id;
   sub.last = resume_point(rq);
   auto shared = std::make_shared<net::responder>(std::move(res));
-  auto client_id = random_task_id();
+  auto client_id = random_client_id();
   sub.accept = [shared, cfg = ctx.cfg, t, client_id](actors::sse_acceptance a) {
     shared->open_stream(stream_head_for(cfg, t, client_id, std::move(a.replay)));
   };
@@ -205,24 +207,6 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
 }
 
 } // namespace
-
-bool same_key(std::string_view given, std::string_view expected) noexcept {
-  unsigned char diff = given.size() == expected.size() ? 0 : 1;
-  for (std::size_t i = 0; i < expected.size(); ++i)
-    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
-  return diff == 0;
-}
-
-std::string_view presented_key(const net::request_context& rq) {
-  auto key = rq.header("X-API-Key");
-  if (!key.empty())
-    return net::trim(key);
-  auto auth = net::trim(rq.header("Authorization"));
-  constexpr std::string_view scheme = "Bearer ";
-  if (auth.size() > scheme.size() && net::iequals(auth.substr(0, scheme.size()), scheme))
-    return net::trim(auth.substr(scheme.size()));
-  return {};
-}
 
 void stream_group(const sse_context& ctx, const net::request_context& rq, net::responder res,
                   std::string group, std::string name) {

@@ -59,12 +59,6 @@ void add_group_stream(net::service& svc, std::shared_ptr<const sse_context> ctx,
 void stream_group(const sse_context& ctx, const net::request_context& rq, net::responder res,
                   std::string group, std::string name);
 
-/// The key a request presents: `X-API-Key`, else `Authorization: Bearer <key>`.
-std::string_view presented_key(const net::request_context& rq);
-
-/// Compares without an early exit, so that the time taken says nothing about the key.
-bool same_key(std::string_view given, std::string_view expected) noexcept;
-
 /// Publishes into `group` from C++. False, publishing nothing, when the backlog is over its
 /// bound (retry later) or the group or event name is invalid. A publication into a new group
 /// past `sse.max_groups` is dropped by the directory (there is nobody to answer).

@@ -2,51 +2,22 @@
 
 #include "actors/task_ledger.hpp"
 #include "actors/task_query.hpp"
+#include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "net/responses.hpp"
 #include "net/utf8.hpp"
 
-#include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/string.hpp>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <caf/send.hpp>
 #include <charconv>
 #include <cmath>
 #include <stdexcept>
-#include <sys/random.h>
 
 namespace herald::app {
 
 namespace json = boost::json;
 using actors::task_error;
-
-std::string random_task_id() {
-  std::array<unsigned char, 16> b{};
-  std::size_t got = 0;
-  while (got < b.size()) {
-    auto n = getrandom(b.data() + got, b.size() - got, 0);
-    if (n < 0) {
-      if (errno == EINTR)
-        continue;
-      throw std::system_error(errno, std::generic_category(), "getrandom");
-    }
-    got += static_cast<std::size_t>(n);
-  }
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40); // version 4
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80); // RFC 4122 variant
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10)
-      out += '-';
-    out += hex[b[i] >> 4];
-    out += hex[b[i] & 0x0f];
-  }
-  return out;
-}
 
 net::http_error http_error_of(task_error e) noexcept {
   switch (e) {
@@ -66,37 +37,6 @@ net::http_error http_error_of(task_error e) noexcept {
     return net::http_error::tasks_over_budget;
   }
   return net::http_error::internal;
-}
-
-namespace {
-
-net::response encoded(net::status code, const json::value& body, net::media_type media,
-                      std::string_view root) {
-  return net::make_response(code, net::encode(body, media, root), net::content_type(media));
-}
-
-} // namespace
-
-net::response error_body(net::http_error e, std::string_view id, std::string_view message,
-                         net::media_type media) {
-  json::object body;
-  if (!id.empty())
-    body["Id"] = id;
-  body["Error"] = message;
-  return encoded(net::status_of(e), body, media, "Error");
-}
-
-net::response error_body(net::http_error e, std::string_view id, net::media_type media) {
-  return error_body(e, id, net::message_of(e), media);
-}
-
-net::response invalid_json(const boost::system::error_code& ec, net::media_type media) {
-  auto e = net::http_error::invalid_json;
-  return error_body(e, {}, std::string{net::message_of(e)} + ": " + ec.message(), media);
-}
-
-std::string path_segment(std::string_view id) {
-  return boost::urls::encode(id, boost::urls::unreserved_chars);
 }
 
 namespace {

@@ -9,6 +9,7 @@
 #include "actors/route_supervisor.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_registry.hpp"
+#include "app/responses.hpp"
 #include "net/http_error.hpp"
 #include "net/negotiate.hpp"
 #include "net/service.hpp"
@@ -19,25 +20,6 @@
 #include <string>
 
 namespace herald::app {
-
-/// A fresh task id: 128 bits from the operating system's random source, written as a
-/// lower-case GUID of version 4 (122 random bits), like Pode's default.
-std::string random_task_id();
-
-/// `text` as one path segment or query value: unreserved characters stay, the rest are
-/// percent-encoded.
-std::string path_segment(std::string_view text);
-
-/// The `{Id?, Error}` body of an error (`Id` when not empty), with its status, in `media`;
-/// the message is the error table's unless given.
-net::response error_body(net::http_error e, std::string_view id, std::string_view message,
-                         net::media_type media = net::media_type::json);
-net::response error_body(net::http_error e, std::string_view id,
-                         net::media_type media = net::media_type::json);
-
-/// 400 for a body that does not parse, saying why.
-net::response invalid_json(const boost::system::error_code& ec,
-                           net::media_type media = net::media_type::json);
 
 /// The HTTP error that carries a task error.
 net::http_error http_error_of(actors::task_error e) noexcept;

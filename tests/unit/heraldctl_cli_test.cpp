@@ -1,7 +1,7 @@
 // heraldctl's command line: defaults from the environment, flags anywhere, and a clear usage
 // error (exit 2) for everything it cannot take.
 
-#include "app/task_api.hpp"
+#include "app/ids.hpp"
 #include "tools/heraldctl/admin_client.hpp"
 #include "tools/heraldctl/cli.hpp"
 
