@@ -1,7 +1,5 @@
 #include "actors/sse_directory.hpp"
 
-#include "actors/inspect.hpp"
-#include "actors/sse_messages.hpp"
 #include "net/log.hpp"
 
 #include <boost/json/array.hpp>
@@ -15,7 +13,7 @@ namespace herald::actors {
 namespace {
 
 struct group_entry {
-  caf::actor handle;
+  sse_group_actor handle;
   /// Messages forwarded to it: a group that says it is idle is stopped only when it has
   /// received all of them, so nothing is ever sent to a group on its way out.
   std::uint64_t forwarded = 0;
@@ -35,6 +33,9 @@ struct retired_counts {
 
 struct directory_state {
   sse_settings settings;
+  sse_links links;
+  /// The task registry (set once, before any group exists).
+  caf::actor registry;
   std::unordered_map<std::string, group_entry> groups;
   std::unordered_set<std::string> declared;
   /// Live groups that no route declared (bounded by `settings.max_groups`).
@@ -48,7 +49,7 @@ struct directory_state {
   static inline const char* name = "sse_directory";
 };
 
-using directory_actor = caf::stateful_actor<directory_state>;
+using directory_actor = sse_directory_actor::stateful_pointer<directory_state>;
 
 std::uint64_t next_epoch(directory_state& st) {
   auto now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -61,7 +62,8 @@ std::uint64_t next_epoch(directory_state& st) {
 /// The group named `name`, spawned when missing; counts one more message on its way to it.
 /// Null when it is missing, `bounded` and no route declared it, and `max_groups` such groups
 /// live: there is no room for it.
-const caf::actor* group_for(directory_actor* self, const std::string& name, bool bounded = true) {
+const sse_group_actor* group_for(directory_actor self, const std::string& name,
+                                 bool bounded = true) {
   auto& st = self->state;
   auto it = st.groups.find(name);
   if (it == st.groups.end()) {
@@ -74,7 +76,8 @@ const caf::actor* group_for(directory_actor* self, const std::string& name, bool
     auto& g = it->second;
     g.declared = declared;
     g.stats = std::make_shared<sse_group_stats>();
-    g.handle = spawn_sse_group(self, name, next_epoch(st), st.settings, caf::actor{self}, g.stats);
+    g.handle = spawn_sse_group(self, sse_group_setup{name, next_epoch(st), st.settings, st.links,
+                                                     self, st.registry, g.stats});
     if (!declared)
       ++st.open_groups;
     herald::log::debug("sse group ", name, " started");
@@ -152,142 +155,164 @@ boost::json::value group_stats(const directory_state& st, std::size_t top) {
   return out;
 }
 
-caf::behavior sse_directory(directory_actor* self, sse_settings settings) {
-  self->state.settings = std::move(settings);
+// -- handlers -----------------------------------------------------------------------------------
+
+void on_publish(directory_actor self, const std::string& group, sse_publication& pub) {
+  if (const auto* g = group_for(self, group)) {
+    self->send(*g, sse_publish_atom::value, std::move(pub));
+    return;
+  }
+  if (pub.backlog)
+    pub.backlog->fetch_sub(1, std::memory_order_relaxed);
+  sse_published no_room;
+  no_room.no_room = true;
+  if (pub.reply)
+    pub.reply(no_room);
+}
+
+void on_subscribe(directory_actor self, const std::string& group, sse_subscription& sub) {
+  if (const auto* g = group_for(self, group))
+    self->send(*g, sse_subscribe_atom::value, std::move(sub));
+  else
+    sub.refuse(sse_refusal::no_room);
+}
+
+void on_declare(directory_state& st, const std::string& group) {
+  st.declared.insert(group);
+  if (auto it = st.groups.find(group); it != st.groups.end() && !it->second.declared) {
+    it->second.declared = true;
+    --st.open_groups;
+  }
+}
+
+void on_idle(directory_actor self, const std::string& group, std::uint64_t received) {
+  auto& groups = self->state.groups;
+  auto it = groups.find(group);
+  if (it == groups.end() || it->second.forwarded != received)
+    return; // something is on its way to it: it is not idle after all
+  herald::log::debug("sse group ", group, " idle, stopped");
+  self->demonitor(it->second.handle.address());
+  // (A `normal` exit is ignored by CAF's default handler: this one stops it.)
+  self->send_exit(it->second.handle, caf::exit_reason::user_shutdown);
+  forget(self->state, it);
+}
+
+/// At shutdown: every group sends what it holds to its connections before the node ends the
+/// streams.
+caf::result<bool> on_drain(directory_actor self) {
+  auto& groups = self->state.groups;
+  if (groups.empty())
+    return true;
+  auto promise = self->make_response_promise<bool>();
+  auto left = std::make_shared<std::size_t>(groups.size());
+  auto done = [promise, left]() mutable {
+    if (--*left == 0)
+      promise.deliver(true);
+  };
+  for (auto& [name, g] : groups)
+    self->request(g.handle, caf::infinite, sse_drain_atom::value)
+        .then([done](bool) mutable { done(); }, [done](caf::error&) mutable { done(); });
+  return promise;
+}
+
+/// Every live group's own account of itself, by name. (Groups are not spawned here: looking
+/// must not create.)
+caf::result<boost::json::value> on_inspect_all(directory_actor self) {
+  auto& groups = self->state.groups;
+  auto promise = self->make_response_promise<boost::json::value>();
+  struct gathered {
+    std::vector<boost::json::value> answers;
+    std::size_t left = 0;
+  };
+  auto g = std::make_shared<gathered>();
+  g->left = groups.size();
+  auto finish = [promise, g]() mutable {
+    boost::json::array out;
+    for (auto& a : g->answers)
+      if (a.is_object())
+        out.push_back(std::move(a));
+    std::sort(out.begin(), out.end(), [](const boost::json::value& a, const boost::json::value& b) {
+      return a.at("Name").as_string() < b.at("Name").as_string();
+    });
+    promise.deliver(boost::json::value(std::move(out)));
+  };
+  if (groups.empty()) {
+    finish();
+    return promise;
+  }
+  for (auto& [name, entry] : groups)
+    self->request(entry.handle, caf::infinite, inspect_atom::value, false)
+        .then(
+            [g, finish](boost::json::value& v) mutable {
+              g->answers.push_back(std::move(v));
+              if (--g->left == 0)
+                finish();
+            },
+            [g, finish](caf::error&) mutable {
+              if (--g->left == 0)
+                finish();
+            });
+  return promise;
+}
+
+/// The group answers the asker itself, with its subscribers; null when none lives.
+caf::result<boost::json::value> on_inspect_one(directory_actor self, const std::string& name) {
+  auto it = self->state.groups.find(name);
+  if (it == self->state.groups.end())
+    return boost::json::value{};
+  return self->delegate(it->second.handle, inspect_atom::value, true);
+}
+
+void on_down(directory_actor self, caf::down_msg& dm) {
+  auto& groups = self->state.groups;
+  for (auto it = groups.begin(); it != groups.end(); ++it)
+    if (it->second.handle.address() == dm.source) {
+      if (dm.reason && dm.reason != caf::exit_reason::normal)
+        herald::log::error("sse group ", it->first, " stopped: ", caf::to_string(dm.reason));
+      forget(self->state, it);
+      return;
+    }
+}
+
+sse_directory_actor::behavior_type sse_directory(directory_actor self, sse_settings settings,
+                                                 sse_links links) {
+  self->state.settings = settings;
+  self->state.links = std::move(links);
   self->set_default_handler(caf::print_and_drop);
-  self->set_down_handler([self](caf::down_msg& dm) {
-    auto& groups = self->state.groups;
-    for (auto it = groups.begin(); it != groups.end(); ++it)
-      if (it->second.handle.address() == dm.source) {
-        if (dm.reason && dm.reason != caf::exit_reason::normal)
-          herald::log::error("sse group ", it->first, " stopped: ", caf::to_string(dm.reason));
-        forget(self->state, it);
-        return;
-      }
-  });
+  self->set_down_handler([self](caf::down_msg& dm) { on_down(self, dm); });
   self->set_exit_handler([self](caf::exit_msg& em) {
     for (auto& [name, g] : self->state.groups)
       self->send_exit(g.handle, em.reason);
     self->quit(em.reason);
   });
   return {
-      [self](sse_publish_atom a, const std::string& group, sse_publication& pub) {
-        if (const auto* g = group_for(self, group)) {
-          self->send(*g, a, std::move(pub));
-          return;
-        }
-        if (pub.backlog)
-          pub.backlog->fetch_sub(1, std::memory_order_relaxed);
-        sse_published no_room;
-        no_room.no_room = true;
-        if (pub.reply)
-          pub.reply(no_room);
+      [self](sse_publish_atom, const std::string& group, sse_publication& pub) {
+        on_publish(self, group, pub);
       },
       [self](sse_task_atom a, const std::string& group, task_publication& pub) {
         self->send(*group_for(self, group, false), a, std::move(pub));
       },
-      [self](sse_subscribe_atom a, const std::string& group, sse_subscription& sub) {
-        if (const auto* g = group_for(self, group))
-          self->send(*g, a, std::move(sub));
-        else
-          sub.refuse(sse_refusal::no_room);
+      [self](sse_subscribe_atom, const std::string& group, sse_subscription& sub) {
+        on_subscribe(self, group, sub);
       },
       [self](sse_replay_atom a, const std::string& group, std::uint64_t subscriber,
              task_replay& log) {
         self->send(*group_for(self, group, false), a, subscriber, std::move(log));
       },
-      [self](sse_declare_atom, const std::string& group) {
-        auto& st = self->state;
-        st.declared.insert(group);
-        if (auto it = st.groups.find(group); it != st.groups.end() && !it->second.declared) {
-          it->second.declared = true;
-          --st.open_groups;
-        }
+      [self](sse_idle_atom, const std::string& group, std::uint64_t received) {
+        on_idle(self, group, received);
       },
-      [self](sse_stats_atom, std::uint64_t top) -> boost::json::value {
-        return group_stats(self->state, static_cast<std::size_t>(top));
-      },
-      [self](sse_drain_atom) -> caf::result<bool> {
-        // At shutdown: every group sends what it holds to its connections before the node
-        // ends the streams.
-        auto& groups = self->state.groups;
-        if (groups.empty())
-          return true;
-        auto promise = self->make_response_promise<bool>();
-        auto left = std::make_shared<std::size_t>(groups.size());
-        auto done = [promise, left]() mutable {
-          if (--*left == 0)
-            promise.deliver(true);
-        };
-        for (auto& [name, g] : groups)
-          self->request(g.handle, caf::infinite, sse_drain_atom::value)
-              .then([done](bool) mutable { done(); }, [done](caf::error&) mutable { done(); });
-        return promise;
-      },
-      [self](inspect_atom) -> caf::result<boost::json::value> {
-        // Every live group's own account of itself, by name. (Groups are not spawned here:
-        // looking must not create.)
-        auto& groups = self->state.groups;
-        auto promise = self->make_response_promise<boost::json::value>();
-        struct gathered {
-          std::vector<boost::json::value> answers;
-          std::size_t left = 0;
-        };
-        auto g = std::make_shared<gathered>();
-        g->left = groups.size();
-        auto finish = [promise, g]() mutable {
-          boost::json::array out;
-          for (auto& a : g->answers)
-            if (a.is_object())
-              out.push_back(std::move(a));
-          std::sort(out.begin(), out.end(),
-                    [](const boost::json::value& a, const boost::json::value& b) {
-                      return a.at("Name").as_string() < b.at("Name").as_string();
-                    });
-          promise.deliver(boost::json::value(std::move(out)));
-        };
-        if (groups.empty()) {
-          finish();
-          return promise;
-        }
-        for (auto& [name, entry] : groups)
-          self->request(entry.handle, caf::infinite, inspect_atom::value, false)
-              .then(
-                  [g, finish](boost::json::value& v) mutable {
-                    g->answers.push_back(std::move(v));
-                    if (--g->left == 0)
-                      finish();
-                  },
-                  [g, finish](caf::error&) mutable {
-                    if (--g->left == 0)
-                      finish();
-                  });
-        return promise;
-      },
-      [self](inspect_atom, const std::string& name) {
-        // The group answers the asker itself, with its subscribers; null when none lives.
-        auto promise = self->make_response_promise();
-        auto it = self->state.groups.find(name);
-        if (it == self->state.groups.end())
-          promise.deliver(boost::json::value{});
-        else
-          promise.delegate(it->second.handle, inspect_atom::value, true);
-      },
+      [self](sse_declare_atom, const std::string& group) { on_declare(self->state, group); },
       [self](caf::put_atom, caf::actor registry) {
         // Set once by the node right after spawning, before any group exists.
-        self->state.settings.registry = std::move(registry);
+        self->state.registry = std::move(registry);
       },
-      [self](sse_idle_atom, const std::string& group, std::uint64_t received) {
-        auto& groups = self->state.groups;
-        auto it = groups.find(group);
-        if (it == groups.end() || it->second.forwarded != received)
-          return; // something is on its way to it: it is not idle after all
-        herald::log::debug("sse group ", group, " idle, stopped");
-        self->demonitor(it->second.handle);
-        // (A `normal` exit is ignored by CAF's default handler: this one stops it.)
-        self->send_exit(it->second.handle, caf::exit_reason::user_shutdown);
-        forget(self->state, it);
+      [self](sse_drain_atom) { return on_drain(self); },
+      [self](sse_stats_atom, std::uint64_t top) {
+        return group_stats(self->state, static_cast<std::size_t>(top));
       },
+      [self](inspect_atom) { return on_inspect_all(self); },
+      [self](inspect_atom, const std::string& name) { return on_inspect_one(self, name); },
   };
 }
 
@@ -301,8 +326,9 @@ bool busier_group(const group_rank& a, const group_rank& b) noexcept {
   return a.name < b.name;
 }
 
-caf::actor spawn_sse_directory(caf::actor_system& system, sse_settings settings) {
-  return system.spawn(sse_directory, std::move(settings));
+sse_directory_actor spawn_sse_directory(caf::actor_system& system, sse_settings settings,
+                                        sse_links links) {
+  return system.spawn(sse_directory, settings, std::move(links));
 }
 
 } // namespace herald::actors

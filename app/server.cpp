@@ -76,7 +76,7 @@ struct server::impl {
   caf::actor_system system;
   // Declared after the system, so released before it waits for its actors.
   actors::task_registry_actor registry;
-  caf::actor sse_directory;
+  actors::sse_directory_actor sse_directory;
   std::shared_ptr<sse_context> sse;
   std::vector<actors::route_supervisor_actor> supervisors;
   std::shared_ptr<actors::task_census> census = std::make_shared<actors::task_census>();
@@ -120,20 +120,22 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   group_settings.ring_bytes = s.cfg.sse.ring_bytes;
   group_settings.max_lag_bytes = s.cfg.sse.max_lag_bytes;
   group_settings.idle_timeout = s.cfg.sse.group_idle;
-  group_settings.latency = s.publish_latency;
   group_settings.max_groups = s.cfg.sse.max_groups;
+  actors::sse_links group_links;
+  group_links.latency = s.publish_latency;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
   // for a continuation.
-  group_settings.task_epoch =
+  group_links.task_epoch =
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
-  s.sse_directory = actors::spawn_sse_directory(s.system, group_settings);
+  s.sse_directory = actors::spawn_sse_directory(s.system, group_settings, group_links);
   actors::registry_settings registry_settings;
   registry_settings.retention = s.cfg.tasks.retention;
   registry_settings.max_retained = s.cfg.tasks.max_retained;
   registry_settings.max_held_bytes = s.cfg.tasks.max_held_bytes;
-  s.registry = actors::spawn_task_registry(s.system, registry_settings, s.sse_directory);
+  s.registry = actors::spawn_task_registry(s.system, registry_settings,
+                                          caf::actor_cast<caf::actor>(s.sse_directory));
   caf::anon_send(s.sse_directory, caf::put_atom::value, caf::actor_cast<caf::actor>(s.registry));
   s.sse = std::make_shared<sse_context>();
   s.sse->cfg = s.cfg.sse;
@@ -303,7 +305,7 @@ void server::impl::start_admin() {
   ctx->key = cfg.admin.key;
   ctx->system = &system;
   ctx->registry = registry;
-  ctx->directory = sse_directory;
+  ctx->directory = caf::actor_cast<caf::actor>(sse_directory);
   ctx->supervisors = supervisors;
   ctx->sse = sse;
   ctx->latency = publish_latency;

@@ -7,12 +7,12 @@
 // HTTP statuses and headers.
 
 #include "actors/async_route.hpp"
+#include "actors/sse_directory.hpp"
 #include "app/config.hpp"
 #include "net/router.hpp"
 #include "net/service.hpp"
 
 #include <atomic>
-#include <caf/actor.hpp>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,7 +23,7 @@ namespace herald::app {
 /// What the SSE endpoints share.
 struct sse_context {
   sse_config cfg;
-  caf::actor directory;
+  actors::sse_directory_actor directory;
   /// Publications sent to groups and not yet handled by them.
   std::shared_ptr<std::atomic<std::int64_t>> backlog =
       std::make_shared<std::atomic<std::int64_t>>(0);
