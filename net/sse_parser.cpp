@@ -16,8 +16,12 @@ const char* find_byte(const char* p, const char* end, char c) noexcept {
 } // namespace
 
 bool sse_parser::feed(std::string_view bytes, sse_handler& handler) {
-  const char* p = bytes.data();
-  const char* end = p + bytes.size();
+  bool ok = read(bytes.data(), bytes.data() + bytes.size(), handler);
+  keep_data(); // the bytes are the caller's: what the parser still needs, it copies now
+  return ok;
+}
+
+bool sse_parser::read(const char* p, const char* end, sse_handler& handler) {
   if (!bom_checked_ && !skip_bom(p, end))
     return true; // every byte so far may still be the mark
   if (skip_lf_ && p < end) {
@@ -35,13 +39,14 @@ bool sse_parser::feed(std::string_view bytes, sse_handler& handler) {
       return fits(line_.size()) || overflow();
     }
     std::string_view text{p, static_cast<std::size_t>(eol - p)};
-    if (!line_.empty()) {
+    bool in_input = line_.empty();
+    if (!in_input) {
       line_.append(text);
       text = line_;
     }
     if (!fits(text.size()))
       return overflow();
-    line(text, handler);
+    line(text, in_input, handler);
     line_.clear();
     p = eol + 1;
     if (*eol == '\r') {
@@ -73,7 +78,16 @@ bool sse_parser::skip_bom(const char*& p, const char* end) {
   return true;
 }
 
+void sse_parser::keep_data() {
+  if (!data_in_input_)
+    return;
+  data_.assign(data_view_);
+  data_ += '\n';
+  data_in_input_ = false;
+}
+
 bool sse_parser::overflow() {
+  data_in_input_ = false;
   line_.clear();
   type_.clear();
   data_.clear();
@@ -81,7 +95,7 @@ bool sse_parser::overflow() {
   return false;
 }
 
-void sse_parser::line(std::string_view text, sse_handler& handler) {
+void sse_parser::line(std::string_view text, bool in_input, sse_handler& handler) {
   if (text.empty()) {
     dispatch(handler);
     return;
@@ -92,17 +106,24 @@ void sse_parser::line(std::string_view text, sse_handler& handler) {
   }
   auto colon = text.find(':');
   if (colon == std::string_view::npos) {
-    field(text, {}, handler);
+    field(text, {}, in_input, handler);
     return;
   }
   auto value = text.substr(colon + 1);
   if (!value.empty() && value.front() == ' ')
     value.remove_prefix(1);
-  field(text.substr(0, colon), value, handler);
+  field(text.substr(0, colon), value, in_input, handler);
 }
 
-void sse_parser::field(std::string_view name, std::string_view value, sse_handler& handler) {
+void sse_parser::field(std::string_view name, std::string_view value, bool in_input,
+                       sse_handler& handler) {
   if (name == "data") {
+    if (in_input && data_.empty() && !data_in_input_) {
+      data_view_ = value;
+      data_in_input_ = true;
+      return;
+    }
+    keep_data();
     data_.append(value);
     data_ += '\n';
   } else if (name == "event") {
@@ -122,6 +143,13 @@ void sse_parser::field(std::string_view name, std::string_view value, sse_handle
 }
 
 void sse_parser::dispatch(sse_handler& handler) {
+  if (data_in_input_) {
+    data_in_input_ = false;
+    handler.on_event({type_.empty() ? std::string_view{"message"} : std::string_view{type_},
+                      data_view_, last_id_});
+    type_.clear();
+    return;
+  }
   if (data_.empty()) {
     type_.clear();
     return;

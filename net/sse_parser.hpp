@@ -60,12 +60,15 @@ class sse_parser {
   bool pending() const noexcept { return !line_.empty() || !data_.empty() || !type_.empty(); }
 
  private:
+  bool read(const char* p, const char* end, sse_handler& handler);
   bool skip_bom(const char*& p, const char* end);
-  void line(std::string_view text, sse_handler& handler);
-  void field(std::string_view name, std::string_view value, sse_handler& handler);
+  void line(std::string_view text, bool in_input, sse_handler& handler);
+  void field(std::string_view name, std::string_view value, bool in_input, sse_handler& handler);
+  void keep_data();
   void dispatch(sse_handler& handler);
   bool fits(std::size_t line_bytes) const noexcept {
-    return line_bytes + data_.size() <= max_event_bytes_;
+    return line_bytes + data_.size() + (data_in_input_ ? data_view_.size() + 1 : 0) <=
+           max_event_bytes_;
   }
   bool overflow();
 
@@ -73,6 +76,10 @@ class sse_parser {
   std::string line_; ///< a line a previous piece ended inside
   std::string type_;
   std::string data_; ///< every data line followed by LF, as the spec builds it
+  /// An event's only data line while it lies in the bytes being fed: copied to `data_` only
+  /// when the event does not end within them, so most events are never copied.
+  std::string_view data_view_;
+  bool data_in_input_ = false;
   std::string last_id_;
   bool skip_lf_ = false;      ///< the last piece ended with CR: a leading LF belongs to it
   std::uint8_t bom_seen_ = 0; ///< bytes of a leading byte order mark matched so far
