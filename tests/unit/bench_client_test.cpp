@@ -1,5 +1,6 @@
 // The load clients' pure parts: response heads, chunked bodies, quantiles, JSON answers.
 
+#include "tools/bench/client/dechunker.hpp"
 #include "tools/bench/client/http_response.hpp"
 #include "tools/bench/client/json_reader.hpp"
 #include "tools/bench/client/statistics.hpp"

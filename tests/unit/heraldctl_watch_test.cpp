@@ -1,9 +1,9 @@
 // `heraldctl watch` without a terminal or a node: the SSE reader fed in pieces, the watch
 // model fed a group stream and polled task objects, and the bytes of in-place redraws.
 
+#include "tools/heraldctl/event_reader.hpp"
 #include "tools/heraldctl/exit_code.hpp"
 #include "tools/heraldctl/screen.hpp"
-#include "tools/heraldctl/event_reader.hpp"
 #include "tools/heraldctl/watch_model.hpp"
 
 #include <boost/json/parse.hpp>

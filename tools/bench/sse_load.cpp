@@ -26,6 +26,7 @@
 // response or the --timeout, 2 on a usage error.
 
 #include "net/sse_parser.hpp"
+#include "tools/bench/client/dechunker.hpp"
 #include "tools/bench/client/http_response.hpp"
 #include "tools/bench/client/loopback.hpp"
 #include "tools/bench/client/program.hpp"
@@ -644,7 +645,8 @@ class load_client {
     }
     bool more = true;
     try {
-      more = c.chunks.feed(p, end, [&](const char* a, const char* b) { feed_events(c, a, b, now); });
+      more =
+          c.chunks.feed(p, end, [&](const char* a, const char* b) { feed_events(c, a, b, now); });
     } catch (const protocol_error& e) {
       fail(std::string{"bad chunked stream: "} + e.what());
     }
