@@ -1,10 +1,13 @@
 #pragma once
 
-// A client-side Server-Sent Events parser that follows WHATWG HTML §9.2.6 to the letter (line
-// breaks CRLF, CR or LF, also split across chunks; comments; one leading space removed; `id`
-// with NUL ignored; `retry` digits only; no event for an empty data buffer; a partial event at
-// the end is not dispatched). Tests use it to read what herald writes as a browser would.
+// A client-side Server-Sent Events reader for tests: net::sse_parser (WHATWG HTML §9.2.6 to
+// the letter) with what it read kept for assertions. Tests use it to read what herald writes
+// as a browser would.
 
+#include "net/sse_parser.hpp"
+
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,82 +37,31 @@ inline std::string sse_client_text(std::string_view data) {
   return out;
 }
 
-class sse_reader {
+class sse_reader : private net::sse_handler {
  public:
   /// Feeds bytes as they arrive; complete events go to `events()`.
-  void feed(std::string_view bytes) {
-    for (char c : bytes) {
-      if (skip_lf_) {
-        skip_lf_ = false;
-        if (c == '\n')
-          continue;
-      }
-      if (c == '\r' || c == '\n') {
-        skip_lf_ = c == '\r';
-        line(line_);
-        line_.clear();
-      } else {
-        line_ += c;
-      }
-    }
-  }
+  void feed(std::string_view bytes) { parser_.feed(bytes, *this); }
 
   const std::vector<sse_message>& events() const noexcept { return events_; }
   std::vector<sse_message> take() { return std::exchange(events_, {}); }
   std::optional<long long> retry() const noexcept { return retry_; }
-  const std::string& last_id() const noexcept { return last_id_; }
+  const std::string& last_id() const noexcept { return parser_.last_id(); }
   std::size_t comments() const noexcept { return comments_; }
   /// Whether bytes of an unfinished event are pending (they would be dropped at the end).
-  bool partial() const noexcept { return !line_.empty() || !data_.empty() || !type_.empty(); }
+  bool partial() const noexcept { return parser_.pending(); }
 
  private:
-  void line(std::string_view l) {
-    if (l.empty()) {
-      dispatch();
-      return;
-    }
-    if (l.front() == ':') {
-      ++comments_;
-      return;
-    }
-    auto colon = l.find(':');
-    auto name = l.substr(0, colon);
-    std::string_view value;
-    if (colon != std::string_view::npos) {
-      value = l.substr(colon + 1);
-      if (!value.empty() && value.front() == ' ')
-        value.remove_prefix(1);
-    }
-    if (name == "event") {
-      type_ = value;
-    } else if (name == "data") {
-      data_ += value;
-      data_ += '\n';
-    } else if (name == "id") {
-      if (value.find('\0') == std::string_view::npos)
-        last_id_ = value;
-    } else if (name == "retry") {
-      if (!value.empty() && value.find_first_not_of("0123456789") == std::string_view::npos)
-        retry_ = std::stoll(std::string{value.substr(0, 18)});
-    }
+  void on_event(const net::sse_message& e) override {
+    events_.push_back({std::string{e.type}, std::string{e.data}, std::string{e.last_id}});
+  }
+  void on_comment(std::string_view) override { ++comments_; }
+  void on_retry(std::uint64_t ms) override {
+    if (ms <= static_cast<std::uint64_t>(std::numeric_limits<long long>::max()))
+      retry_ = static_cast<long long>(ms);
   }
 
-  void dispatch() {
-    if (data_.empty()) {
-      type_.clear();
-      return;
-    }
-    data_.pop_back(); // the last LF
-    events_.push_back({type_.empty() ? "message" : type_, std::move(data_), last_id_});
-    data_.clear();
-    type_.clear();
-  }
-
-  std::string line_;
-  bool skip_lf_ = false;
-  std::string type_;
-  std::string data_;
-  std::string last_id_;
+  /// No limit: a test reads whatever the node sends and asserts on it.
+  net::sse_parser parser_{std::numeric_limits<std::size_t>::max()};
   std::optional<long long> retry_;
   std::size_t comments_ = 0;
   std::vector<sse_message> events_;

@@ -1,9 +1,9 @@
 // `heraldctl watch` without a terminal or a node: the SSE reader fed in pieces, the watch
 // model fed a group stream and polled task objects, and the bytes of in-place redraws.
 
+#include "tools/heraldctl/event_reader.hpp"
 #include "tools/heraldctl/exit_code.hpp"
 #include "tools/heraldctl/screen.hpp"
-#include "tools/heraldctl/sse_parser.hpp"
 #include "tools/heraldctl/watch_model.hpp"
 
 #include <boost/json/parse.hpp>
@@ -20,7 +20,7 @@ const clock_type::time_point t0{};
 
 /// Feeds a whole stream to a parser in pieces of `step` bytes.
 std::vector<sse_event> read_in_pieces(std::string_view stream, std::size_t step) {
-  sse_parser p;
+  event_reader p;
   std::vector<sse_event> all;
   for (std::size_t i = 0; i < stream.size(); i += step)
     for (auto& e : p.feed(stream.substr(i, step)))
@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(the_sse_reader_gives_the_same_events_however_the_bytes_are_
 }
 
 BOOST_AUTO_TEST_CASE(the_sse_reader_refuses_an_endless_event) {
-  sse_parser p{64};
+  event_reader p{64};
   BOOST_CHECK_NO_THROW(p.feed("data: " + std::string(50, 'x') + "\n\n"));
   try {
     p.feed("data: " + std::string(100, 'x'));

@@ -25,38 +25,36 @@
 // missing= in the output: deliveries that never arrived), 1 on a connection failure, a malformed
 // response or the --timeout, 2 on a usage error.
 
+#include "net/sse_parser.hpp"
+#include "tools/bench/client/dechunker.hpp"
+#include "tools/bench/client/http_response.hpp"
+#include "tools/bench/client/loopback.hpp"
+#include "tools/bench/client/program.hpp"
+#include "tools/bench/client/statistics.hpp"
+#include "tools/bench/client/text.hpp"
+
 #include <algorithm>
-#include <arpa/inet.h>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <optional>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
 namespace {
+
+using namespace herald::bench;
 
 constexpr std::string_view usage_text =
     "usage: herald-sse-load --mode throughput|latency|idle --server herald|nchan --port P\n"
@@ -87,27 +85,6 @@ constexpr std::string_view usage_text =
     "      lost_subscribers= publish_lag_max_ms= setup_s=\n"
     "  idle: ready subscribers= setup_s=   (then, when released: released lost_subscribers=)\n";
 
-[[noreturn]] void fail(const std::string& message) {
-  std::cerr << "herald-sse-load: error: " << message << "\n";
-  std::exit(1);
-}
-
-[[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "herald-sse-load: " << message << "\n" << usage_text;
-  std::exit(2);
-}
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-/// Seconds for messages: "1.5", not std::to_string's "1.500000".
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", s);
-  return buf;
-}
-
 /// CLOCK_MONOTONIC in ns: the clock of the send timestamps and of every deadline.
 std::uint64_t now_ns() {
   timespec ts{};
@@ -120,40 +97,6 @@ constexpr std::uint64_t ns_per_s = 1'000'000'000u;
 
 std::uint64_t to_ns(double seconds) {
   return static_cast<std::uint64_t>(seconds * 1e9);
-}
-
-/// User plus system CPU time of this process so far, in seconds.
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-/// utime+stime of `pids` (all threads of each, from /proc/<pid>/stat), in seconds.
-double server_cpu_seconds(const std::vector<int>& pids) {
-  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  double total = 0;
-  for (int pid : pids) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // "pid (comm) state ..." where comm may hold spaces and parentheses: fields count from
-    // the last ')'. utime and stime are fields 14 and 15, the 12th and 13th after it.
-    auto paren = stat.rfind(')');
-    if (paren == std::string::npos)
-      fail("cannot read /proc/" + std::to_string(pid) + "/stat (has the server exited?)");
-    std::istringstream fields(stat.substr(paren + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 1; i <= 13 && fields >> field; ++i) {
-      if (i == 12)
-        utime = std::strtoull(field.c_str(), nullptr, 10);
-      if (i == 13)
-        stime = std::strtoull(field.c_str(), nullptr, 10);
-    }
-    total += static_cast<double>(utime + stime) / ticks;
-  }
-  return total;
 }
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -187,25 +130,6 @@ struct options {
   double timeout = 600;
 };
 
-template <typename T> T parse_int(std::string_view flag, std::string_view text, T min, T max) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
-    usage_error(std::string{flag} + " needs a whole number from " + std::to_string(min) + " to " +
-                std::to_string(max) + ", got '" + std::string{text} + "'");
-  return value;
-}
-
-double parse_number(std::string_view flag, std::string_view text, double min, double max) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
-      value < min || value > max)
-    usage_error(std::string{flag} + " needs a number from " + seconds_text(min) + " to " +
-                seconds_text(max) + ", got '" + std::string{text} + "'");
-  return value;
-}
-
 /// Paths and the key go into the request head as they stand: printable ASCII, no spaces.
 bool head_safe(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return c > ' ' && c < 0x7f; });
@@ -221,15 +145,11 @@ std::string parse_path(std::string_view flag, std::string_view value) {
 options parse_args(int argc, char** argv) {
   options o;
   bool have_mode = false, have_server = false, have_port = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      std::cout << usage_text;
-      std::exit(0);
-    }
-    if (i + 1 >= argc)
-      usage_error(std::string{flag} + " needs a value");
-    std::string_view value = argv[++i];
+  auto flags = read_flags(argc, argv,
+                          {"mode", "server", "port", "subscribe", "publish", "key", "subscribers",
+                           "events", "size", "publishers", "in-flight", "rate", "sources",
+                           "connect-window", "server-pids", "settle", "timeout"});
+  for (const auto& [flag, value] : flags) {
     if (flag == "--mode") {
       if (value == "throughput")
         o.run_mode = mode::throughput;
@@ -238,7 +158,7 @@ options parse_args(int argc, char** argv) {
       else if (value == "idle")
         o.run_mode = mode::idle;
       else
-        usage_error("--mode must be throughput, latency or idle, got '" + std::string{value} + "'");
+        usage_error("--mode must be throughput, latency or idle, got '" + value + "'");
       have_mode = true;
     } else if (flag == "--server") {
       if (value == "herald")
@@ -246,10 +166,10 @@ options parse_args(int argc, char** argv) {
       else if (value == "nchan")
         o.server = flavour::nchan;
       else
-        usage_error("--server must be herald or nchan, got '" + std::string{value} + "'");
+        usage_error("--server must be herald or nchan, got '" + value + "'");
       have_server = true;
     } else if (flag == "--port") {
-      o.port = parse_int<std::uint16_t>(flag, value, 1, 65535);
+      o.port = whole_number<std::uint16_t>(flag, value, 1, 65535);
       have_port = true;
     } else if (flag == "--subscribe") {
       o.subscribe_path = parse_path(flag, value);
@@ -260,34 +180,32 @@ options parse_args(int argc, char** argv) {
         usage_error("--key needs printable ASCII without spaces");
       o.key = value;
     } else if (flag == "--subscribers") {
-      o.subscribers = parse_int<unsigned>(flag, value, 1, 1'000'000);
+      o.subscribers = whole_number<unsigned>(flag, value, 1, 1'000'000);
     } else if (flag == "--events") {
-      o.events = parse_int<std::uint64_t>(flag, value, 1, 9'999'999'999);
+      o.events = whole_number<std::uint64_t>(flag, value, 1, 9'999'999'999);
     } else if (flag == "--size") {
-      o.size = parse_int<unsigned>(flag, value, 32, 60'000);
+      o.size = whole_number<unsigned>(flag, value, 32, 60'000);
     } else if (flag == "--publishers") {
-      o.publishers = parse_int<unsigned>(flag, value, 1, 1000);
+      o.publishers = whole_number<unsigned>(flag, value, 1, 1000);
     } else if (flag == "--in-flight") {
-      o.in_flight = parse_int<unsigned>(flag, value, 1, 100'000);
+      o.in_flight = whole_number<unsigned>(flag, value, 1, 100'000);
     } else if (flag == "--rate") {
-      o.rate = parse_number(flag, value, 0.001, 1e7);
+      o.rate = decimal(flag, value, 0.001, 1e7);
     } else if (flag == "--sources") {
-      o.sources = parse_int<unsigned>(flag, value, 1, 254);
+      o.sources = whole_number<unsigned>(flag, value, 1, 254);
     } else if (flag == "--connect-window") {
-      o.connect_window = parse_int<unsigned>(flag, value, 1, 100'000);
+      o.connect_window = whole_number<unsigned>(flag, value, 1, 100'000);
     } else if (flag == "--server-pids") {
       std::string_view rest = value;
       while (!rest.empty()) {
         auto comma = rest.find(',');
-        o.server_pids.push_back(parse_int<int>(flag, rest.substr(0, comma), 1, 1 << 30));
+        o.server_pids.push_back(whole_number<int>(flag, rest.substr(0, comma), 1, 1 << 30));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
       }
     } else if (flag == "--settle") {
-      o.settle = parse_number(flag, value, 0.1, 3600);
+      o.settle = decimal(flag, value, 0.1, 3600);
     } else if (flag == "--timeout") {
-      o.timeout = parse_number(flag, value, 1, 86'400);
-    } else {
-      usage_error("unknown argument '" + std::string{flag} + "'");
+      o.timeout = decimal(flag, value, 1, 86'400);
     }
   }
   if (!have_mode)
@@ -308,60 +226,6 @@ options parse_args(int argc, char** argv) {
     o.in_flight = o.publishers;
   return o;
 }
-
-// -- latency histogram --------------------------------------------------------------------------
-
-/// Log-linear buckets over nanoseconds: exact below 64 ns, then 64 buckets per power of two,
-/// so a reported value is within 1/128 (0.8 %) of the true one.
-class histogram {
- public:
-  void add(std::uint64_t v) {
-    ++counts_[index(v)];
-    ++total_;
-    max_ = std::max(max_, v);
-  }
-
-  std::uint64_t total() const { return total_; }
-  std::uint64_t max() const { return max_; }
-
-  /// The value at quantile `q` (nearest rank), as the middle of its bucket.
-  std::uint64_t quantile(double q) const {
-    if (total_ == 0)
-      return 0;
-    auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(total_)));
-    rank = std::clamp<std::uint64_t>(rank, 1, total_);
-    std::uint64_t seen = 0;
-    for (std::size_t i = 0; i < counts_.size(); ++i) {
-      seen += counts_[i];
-      if (seen >= rank)
-        return std::min(middle(i), max_);
-    }
-    return max_;
-  }
-
- private:
-  static constexpr unsigned sub_bits = 6;
-  static constexpr std::size_t per_power = std::size_t{1} << sub_bits;
-
-  static std::size_t index(std::uint64_t v) {
-    if (v < per_power)
-      return static_cast<std::size_t>(v);
-    unsigned e = 63u - static_cast<unsigned>(__builtin_clzll(v)); // e >= sub_bits
-    return (e - sub_bits + 1) * per_power + ((v >> (e - sub_bits)) & (per_power - 1));
-  }
-
-  static std::uint64_t middle(std::size_t i) {
-    if (i < per_power)
-      return i;
-    unsigned e = static_cast<unsigned>(i / per_power) + sub_bits - 1;
-    std::uint64_t width = std::uint64_t{1} << (e - sub_bits);
-    return (std::uint64_t{1} << e) + (i % per_power) * width + width / 2;
-  }
-
-  std::array<std::uint64_t, (64 - sub_bits + 1) * per_power> counts_{};
-  std::uint64_t total_ = 0;
-  std::uint64_t max_ = 0;
-};
 
 // -- event data ---------------------------------------------------------------------------------
 
@@ -391,173 +255,9 @@ bool read_payload(std::string_view data, std::uint64_t& seq, std::uint64_t& sent
 
 // -- HTTP ---------------------------------------------------------------------------------------
 
-struct protocol_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool icontains(std::string_view haystack, std::string_view needle) {
-  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i)
-    if (iequals(haystack.substr(i, needle.size()), needle))
-      return true;
-  return false;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-constexpr std::size_t max_header_bytes = 64 * 1024;
 constexpr std::size_t max_body_bytes = 1024 * 1024;
-constexpr std::size_t max_line_bytes = 64 * 1024;
-
-std::string snippet(std::string_view text) {
-  constexpr std::size_t max = 200;
-  std::string s{text.substr(0, max)};
-  for (auto& c : s)
-    if (c == '\r' || c == '\n')
-      c = ' ';
-  return text.size() <= max ? s : s + "...";
-}
-
-/// A response's head: status and the framing of what follows.
-struct head {
-  int status = 0;
-  bool close = false;
-  bool chunked = false;
-  std::optional<std::size_t> length;
-  std::string content_type;
-  std::size_t size = 0; ///< bytes of the head, blank line included
-};
-
-/// Parses the response head at the front of `in`; nullopt while it is incomplete.
-std::optional<head> parse_head(std::string_view in) {
-  auto end = in.find("\r\n\r\n");
-  if (end == std::string_view::npos) {
-    if (in.size() > max_header_bytes)
-      throw protocol_error("response header block above 64 KiB");
-    return std::nullopt;
-  }
-  head h;
-  h.size = end + 4;
-  std::string_view block = in.substr(0, end);
-  auto line_end = block.find("\r\n");
-  std::string_view status_line = block.substr(0, line_end);
-  // "HTTP/1.x NNN reason"
-  if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." || status_line[8] != ' ')
-    throw protocol_error("malformed status line '" + snippet(status_line) + "'");
-  auto code = status_line.substr(9, 3);
-  auto [e, ec] = std::from_chars(code.data(), code.data() + code.size(), h.status);
-  if (ec != std::errc{} || e != code.data() + code.size() || h.status < 200)
-    throw protocol_error("unexpected status line '" + snippet(status_line) + "'");
-  bool http10 = status_line[7] == '0', keep_alive = false;
-  h.close = http10;
-  std::string_view rest =
-      line_end == std::string_view::npos ? std::string_view{} : block.substr(line_end + 2);
-  while (!rest.empty()) {
-    auto eol = rest.find("\r\n");
-    std::string_view line = rest.substr(0, eol);
-    rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos)
-      throw protocol_error("malformed header line '" + snippet(line) + "'");
-    auto name = line.substr(0, colon);
-    auto value = trim(line.substr(colon + 1));
-    if (iequals(name, "Content-Length")) {
-      std::size_t n = 0;
-      auto [p, err] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (err != std::errc{} || p != value.data() + value.size())
-        throw protocol_error("bad Content-Length '" + snippet(value) + "'");
-      h.length = n;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      if (!icontains(value, "chunked"))
-        throw protocol_error("Transfer-Encoding '" + snippet(value) + "' is not supported");
-      h.chunked = true;
-    } else if (iequals(name, "Connection")) {
-      h.close = h.close || icontains(value, "close");
-      keep_alive = keep_alive || icontains(value, "keep-alive");
-    } else if (iequals(name, "Content-Type")) {
-      h.content_type = value;
-    }
-  }
-  if (http10 && keep_alive)
-    h.close = false;
-  if (h.status == 204 || h.status == 304)
-    h.length = 0;
-  return h;
-}
-
-/// Decodes a chunked body piece by piece: each call hands the data bytes of `in` to `sink`.
-class dechunker {
- public:
-  /// Returns false once the last chunk has been seen (the stream is over).
-  template <typename Sink> bool feed(const char* p, const char* end, Sink&& sink) {
-    while (p < end) {
-      switch (state_) {
-      case state::size: {
-        char c = *p++;
-        if (c == '\n') {
-          if (!digits_)
-            throw protocol_error("chunk without a size");
-          state_ = left_ == 0 ? state::done : state::data;
-          digits_ = 0;
-        } else if (c == ';') {
-          state_ = state::extension;
-        } else if (c != '\r' && c != ' ' && c != '\t') {
-          int v = std::isdigit(static_cast<unsigned char>(c))
-                      ? c - '0'
-                      : std::tolower(static_cast<unsigned char>(c)) - 'a' + 10;
-          if (v < 0 || v > 15 || ++digits_ > 15)
-            throw protocol_error("bad chunk size");
-          left_ = left_ * 16 + static_cast<std::uint64_t>(v);
-        }
-        break;
-      }
-      case state::extension:
-        if (*p++ == '\n') {
-          if (!digits_)
-            throw protocol_error("chunk without a size");
-          state_ = left_ == 0 ? state::done : state::data;
-          digits_ = 0;
-        }
-        break;
-      case state::data: {
-        auto n = static_cast<std::size_t>(
-            std::min<std::uint64_t>(left_, static_cast<std::uint64_t>(end - p)));
-        sink(p, p + n);
-        p += n;
-        left_ -= n;
-        if (left_ == 0)
-          state_ = state::data_end;
-        break;
-      }
-      case state::data_end:
-        if (*p++ == '\n')
-          state_ = state::size;
-        break;
-      case state::done:
-        return false;
-      }
-    }
-    return state_ != state::done;
-  }
-
- private:
-  enum class state : std::uint8_t { size, extension, data, data_end, done };
-  state state_ = state::size;
-  unsigned digits_ = 0;
-  std::uint64_t left_ = 0;
-};
+/// An event on a stream: a line of data is at most 60,000 bytes, besides herald's own events.
+constexpr std::size_t max_event_bytes = 64 * 1024;
 
 // -- the client ---------------------------------------------------------------------------------
 
@@ -571,9 +271,6 @@ enum class phase : std::uint8_t {
   open,       ///< subscriber: streaming; publisher: connected
 };
 
-/// What the event being read from a stream is, by its `event:` field.
-enum class event_kind : std::uint8_t { message, open, other };
-
 struct connection {
   int fd = -1;
   std::uint32_t generation = 0; ///< tells events of a closed socket from its successor's
@@ -581,24 +278,18 @@ struct connection {
   phase state = phase::closed;
   bool want_write = false;
   bool chunked = false;
-  bool synced = false; ///< subscriber: has received a sequence-0 event
-  bool ev_has_data = false;
-  event_kind ev_kind = event_kind::message;
-  std::uint64_t ev_seq = 0, ev_sent = 0;
-  bool ev_ours = false;          ///< the current event's data parsed as ours
+  bool synced = false;           ///< subscriber: has received a sequence-0 event
   std::uint32_t outstanding = 0; ///< publisher: requests without an answer yet
   std::string out;
   std::size_t out_offset = 0;
-  std::string in; ///< unparsed bytes: a partial head, line or response
+  std::string in; ///< unparsed bytes: a partial head or response
   dechunker chunks;
+  herald::net::sse_parser events{max_event_bytes};
 };
 
 class load_client {
  public:
   explicit load_client(options o) : opt_(std::move(o)) {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_ < 0)
-      fail("epoll_create1: " + errno_text(errno));
     host_ = "127.0.0.1:" + std::to_string(opt_.port);
     unsigned pubs = opt_.run_mode == mode::idle ? 0 : opt_.publishers;
     conns_.resize(std::size_t{opt_.subscribers} + pubs);
@@ -615,7 +306,6 @@ class load_client {
     for (auto& c : conns_)
       if (c.fd >= 0)
         ::close(c.fd);
-    ::close(epoll_);
   }
 
   load_client(const load_client&) = delete;
@@ -774,7 +464,7 @@ class load_client {
     ev.events = EPOLLIN | EPOLLRDHUP;
     ev.data.u64 = stdin_tag;
     // A regular file or /dev/null cannot be watched (EPERM): then only a signal releases us.
-    bool watch_stdin = epoll_ctl(epoll_, EPOLL_CTL_ADD, STDIN_FILENO, &ev) == 0;
+    bool watch_stdin = epoll_ctl(poller_.fd(), EPOLL_CTL_ADD, STDIN_FILENO, &ev) == 0;
     std::printf("ready subscribers=%u setup_s=%.3f\n", opt_.subscribers, setup_s_);
     std::fflush(stdout);
     while (!stop_requested && !stdin_closed_) {
@@ -783,7 +473,7 @@ class load_client {
       poll_once(deadline_, nullptr);
     }
     if (watch_stdin)
-      epoll_ctl(epoll_, EPOLL_CTL_DEL, STDIN_FILENO, nullptr);
+      poller_.forget(STDIN_FILENO);
     std::printf("released lost_subscribers=%u\n", lost_subscribers_);
     std::fflush(stdout);
     report_errors();
@@ -839,9 +529,9 @@ class load_client {
     std::size_t used = 0;
     std::string_view in = c.in;
     while (used < in.size()) {
-      std::optional<head> h;
+      std::optional<response_head> h;
       try {
-        h = parse_head(in.substr(used));
+        h = parse_response_head(in.substr(used));
       } catch (const protocol_error& e) {
         fail(std::string{"bad publish response: "} + e.what());
       }
@@ -913,9 +603,9 @@ class load_client {
   void read_stream(connection& c, const char* p, std::size_t n, std::uint64_t now) {
     if (c.state == phase::head) {
       c.in.append(p, n);
-      std::optional<head> h;
+      std::optional<response_head> h;
       try {
-        h = parse_head(c.in);
+        h = parse_response_head(c.in);
       } catch (const protocol_error& e) {
         fail(std::string{"bad subscribe response: "} + e.what());
       }
@@ -950,12 +640,13 @@ class load_client {
 
   void read_events(connection& c, const char* p, const char* end, std::uint64_t now) {
     if (!c.chunked) {
-      read_lines(c, p, end, now);
+      feed_events(c, p, end, now);
       return;
     }
     bool more = true;
     try {
-      more = c.chunks.feed(p, end, [&](const char* a, const char* b) { read_lines(c, a, b, now); });
+      more =
+          c.chunks.feed(p, end, [&](const char* a, const char* b) { feed_events(c, a, b, now); });
     } catch (const protocol_error& e) {
       fail(std::string{"bad chunked stream: "} + e.what());
     }
@@ -963,94 +654,57 @@ class load_client {
       lost_subscriber(c, "the stream ended (last chunk)");
   }
 
-  /// Splits stream bytes into lines; a line cut by the end of a read waits in `c.in`.
-  void read_lines(connection& c, const char* p, const char* end, std::uint64_t now) {
-    if (!c.in.empty()) {
-      auto nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-      if (!nl) {
-        c.in.append(p, end);
-        if (c.in.size() > max_line_bytes)
-          fail("a stream line above 64 KiB");
-        return;
-      }
-      c.in.append(p, nl);
-      line(c, c.in, now);
-      c.in.clear();
-      p = nl + 1;
-    }
-    while (p < end) {
-      auto nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-      if (!nl) {
-        c.in.assign(p, end);
-        return;
-      }
-      line(c, std::string_view(p, static_cast<std::size_t>(nl - p)), now);
-      p = nl + 1;
-    }
+  /// Where a subscriber's parser hands its events: back to the client, with the stream and
+  /// the time of the read they arrived in.
+  struct stream_events final : herald::net::sse_handler {
+    load_client& client;
+    connection& c;
+    std::uint64_t now;
+    stream_events(load_client& client, connection& c, std::uint64_t now)
+        : client(client), c(c), now(now) {}
+    void on_event(const herald::net::sse_message& e) override { client.on_stream_event(c, e, now); }
+  };
+
+  /// Stream bytes (chunked framing removed) through the subscriber's event parser.
+  void feed_events(connection& c, const char* p, const char* end, std::uint64_t now) {
+    stream_events sink{*this, c, now};
+    if (!c.events.feed({p, static_cast<std::size_t>(end - p)}, sink))
+      fail("a stream event above 64 KiB");
   }
 
-  /// One line of an event stream (WHATWG HTML §9.2.6), without its LF.
-  void line(connection& c, std::string_view l, std::uint64_t now) {
-    if (!l.empty() && l.back() == '\r')
-      l.remove_suffix(1);
-    if (l.empty()) {
-      dispatch(c, now);
-      return;
-    }
-    if (l.front() == ':')
-      return; // a comment, e.g. ": ping" or nchan's ": hi"
-    auto colon = l.find(':');
-    std::string_view name = l.substr(0, colon), value;
-    if (colon != std::string_view::npos) {
-      value = l.substr(colon + 1);
-      if (!value.empty() && value.front() == ' ')
-        value.remove_prefix(1);
-    }
-    if (name == "data") {
-      // Our data is one line; a second data line would make it another text.
-      c.ev_ours = !c.ev_has_data && read_payload(value, c.ev_seq, c.ev_sent);
-      c.ev_has_data = true;
-    } else if (name == "event") {
-      c.ev_kind = value == "bench"       ? event_kind::message
-                  : value == "pode.open" ? event_kind::open
-                                         : event_kind::other;
-    }
-    // id: and retry: are not needed here.
-  }
-
-  void dispatch(connection& c, std::uint64_t now) {
-    auto kind = c.ev_kind;
-    bool has_data = c.ev_has_data, ours = c.ev_ours;
-    c.ev_kind = event_kind::message;
-    c.ev_has_data = c.ev_ours = false;
-    if (kind == event_kind::open) {
+  /// One event of a subscriber's stream (WHATWG HTML §9.2.6; comments such as ": ping" or
+  /// nchan's ": hi", `id:` and `retry:` are not needed here).
+  void on_stream_event(connection& c, const herald::net::sse_message& e, std::uint64_t now) {
+    if (e.type == "pode.open") {
       if (c.state == phase::opening) {
         c.state = phase::open;
         stream_opened();
       }
       return;
     }
-    if (!has_data)
-      return; // the spec's "no data: no event", e.g. a lone retry:
-    if (kind != event_kind::message || !ours) {
+    std::uint64_t seq = 0, sent = 0;
+    // Our data is one line; a second data line would make it another text.
+    bool ours = (e.type == "bench" || e.type == "message") && read_payload(e.data, seq, sent) &&
+                e.data.find('\n') == std::string_view::npos;
+    if (!ours) {
       ++foreign_events_;
       return;
     }
-    if (c.ev_seq == 0) {
+    if (seq == 0) {
       if (!c.synced) {
         c.synced = true;
         ++synced_;
       }
       return;
     }
-    if (c.ev_seq > opt_.events) {
+    if (seq > opt_.events) {
       ++foreign_events_;
       return;
     }
     // Concurrent publishes may be accepted in any order, so deliveries are counted per event,
     // not by a running sequence number.
-    auto& word = seen_[static_cast<std::size_t>(&c - conns_.data()) * words_ + c.ev_seq / 64];
-    auto bit = std::uint64_t{1} << (c.ev_seq % 64);
+    auto& word = seen_[static_cast<std::size_t>(&c - conns_.data()) * words_ + seq / 64];
+    auto bit = std::uint64_t{1} << (seq % 64);
     if (word & bit) {
       ++duplicates_;
       return;
@@ -1059,7 +713,7 @@ class load_client {
     ++delivered_;
     last_delivery_ = now;
     last_progress_ = now;
-    latency_.add(now > c.ev_sent ? now - c.ev_sent : 0);
+    latency_.add(now > sent ? now - sent : 0);
   }
 
   void lost_subscriber(connection& c, const std::string& why) {
@@ -1072,48 +726,18 @@ class load_client {
 
   // -- sockets ----------------------------------------------------------------------------------
 
-  void raise_fd_limit(unsigned needed) {
-    rlimit rl{};
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-      rl.rlim_cur = rl.rlim_max;
-      setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < needed)
-      fail(std::to_string(needed) + " file descriptors needed, RLIMIT_NOFILE allows " +
-           std::to_string(rl.rlim_cur) + " (run several clients, or raise the hard limit)");
-  }
-
   void open(connection& c, std::size_t index) {
-    c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (c.fd < 0)
-      fail("socket: " + errno_text(errno));
-    int one = 1;
-    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (sources_ > 1) {
-      // The port is picked at connect(), per destination: ~28k ephemeral ports per pair of
-      // addresses, so more connections need more source addresses.
-      setsockopt(c.fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-      sockaddr_in src{};
-      src.sin_family = AF_INET;
-      src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + static_cast<std::uint32_t>(index % sources_));
-      if (::bind(c.fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) < 0)
-        fail("bind to 127.0.0." + std::to_string(1 + index % sources_) + ": " + errno_text(errno));
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(opt_.port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto attempt = connect_loopback(
+        opt_.port, sources_ > 1 ? std::optional<unsigned>{index % sources_} : std::nullopt);
+    c.fd = attempt.fd;
     ++c.generation;
     c.in.clear();
     c.state = phase::connecting;
-    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
-      watch(c, EPOLL_CTL_ADD, false);
+    if (attempt.error != 0)
+      connect_failed(attempt.error);
+    watch(c, EPOLL_CTL_ADD, !attempt.connected);
+    if (attempt.connected)
       connected(c);
-      return;
-    }
-    if (errno != EINPROGRESS)
-      connect_failed(errno);
-    watch(c, EPOLL_CTL_ADD, true);
   }
 
   [[noreturn]] void connect_failed(int err) {
@@ -1136,7 +760,7 @@ class load_client {
 
   void close_socket(connection& c) {
     if (c.fd >= 0) {
-      epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+      poller_.forget(c.fd);
       ::close(c.fd);
     }
     c.fd = -1;
@@ -1146,37 +770,29 @@ class load_client {
   }
 
   void watch(connection& c, int op, bool want_write) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u);
-    ev.data.u64 = (static_cast<std::uint64_t>(c.generation) << 32) |
-                  static_cast<std::uint64_t>(&c - conns_.data());
-    if (epoll_ctl(epoll_, op, c.fd, &ev) < 0)
-      fail("epoll_ctl: " + errno_text(errno));
+    poller_.watch(c.fd, op,
+                  connection_tag(static_cast<std::size_t>(&c - conns_.data()), c.generation),
+                  want_write);
     c.want_write = want_write;
   }
 
   /// Writes what is queued in `c.out`; asks for EPOLLOUT only while the socket is full.
   void flush(connection& c) {
-    while (c.out_offset < c.out.size()) {
-      auto n = ::send(c.fd, c.out.data() + c.out_offset, c.out.size() - c.out_offset, MSG_NOSIGNAL);
-      if (n > 0) {
-        c.out_offset += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!c.want_write)
-          watch(c, EPOLL_CTL_MOD, true);
-        return;
-      }
+    switch (send_pending(c.fd, c.out, c.out_offset)) {
+    case send_status::done:
+      c.out.clear();
+      c.out_offset = 0;
+      if (c.want_write)
+        watch(c, EPOLL_CTL_MOD, false);
+      return;
+    case send_status::blocked:
+      if (!c.want_write)
+        watch(c, EPOLL_CTL_MOD, true);
+      return;
+    case send_status::failed:
       broken(c, "send: " + errno_text(errno));
       return;
     }
-    c.out.clear();
-    c.out_offset = 0;
-    if (c.want_write)
-      watch(c, EPOLL_CTL_MOD, false);
   }
 
   void broken(connection& c, const std::string& why) {
@@ -1198,23 +814,15 @@ class load_client {
     auto limit = std::min({until, deadline_, now + 100'000'000});
     // Round up to whole ms: waking early would only spin.
     int ms = limit > now ? static_cast<int>((limit - now + 999'999) / 1'000'000) : 0;
-    int n = epoll_wait(epoll_, events_.data(), static_cast<int>(events_.size()), ms);
-    if (n < 0) {
-      if (errno == EINTR)
-        return;
-      fail("epoll_wait: " + errno_text(errno));
-    }
-    for (int i = 0; i < n; ++i) {
-      if (events_[i].data.u64 == stdin_tag) {
+    for (const auto& event : poller_.wait(ms)) {
+      if (event.data.u64 == stdin_tag) {
         drain_stdin();
         continue;
       }
-      auto index = static_cast<std::size_t>(events_[i].data.u64 & 0xffffffffu);
-      auto generation = static_cast<std::uint32_t>(events_[i].data.u64 >> 32);
-      auto& c = conns_[index];
-      if (c.fd < 0 || c.generation != generation)
+      auto& c = conns_[tag_index(event.data.u64)];
+      if (c.fd < 0 || c.generation != tag_generation(event.data.u64))
         continue; // for a socket closed earlier in this batch
-      handle(c, events_[i].events);
+      handle(c, event.events);
     }
   }
 
@@ -1229,10 +837,7 @@ class load_client {
     if (c.state == phase::connecting) {
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
         return;
-      int err = 0;
-      socklen_t len = sizeof err;
-      getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0)
+      if (int err = connect_error(c.fd); err != 0)
         connect_failed(err);
       connected(c);
       return;
@@ -1308,11 +913,10 @@ class load_client {
 
   options opt_;
   std::vector<connection> conns_;
-  int epoll_ = -1;
+  poller poller_;
   std::string host_;
   unsigned sources_ = 1;
   std::uint32_t depth_ = 1; ///< requests one publisher may have outstanding
-  std::array<epoll_event, 512> events_{};
   std::array<char, 256 * 1024> buf_{};
 
   std::string payload_, request_prefix_, request_suffix_;
@@ -1340,6 +944,7 @@ class load_client {
 } // namespace
 
 int main(int argc, char** argv) {
+  identify("herald-sse-load", usage_text);
   auto opt = parse_args(argc, argv);
   std::signal(SIGPIPE, SIG_IGN);
   // 256 KiB buffers in the client object: keep it off the stack.

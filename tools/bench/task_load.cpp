@@ -12,34 +12,32 @@
 // Prints one line of key=value pairs (see usage_text) and exits 0; exits 1 on a connection
 // failure, a malformed response or the --timeout, 2 on a usage error.
 
+#include "tools/bench/client/http_response.hpp"
+#include "tools/bench/client/json_reader.hpp"
+#include "tools/bench/client/loopback.hpp"
+#include "tools/bench/client/program.hpp"
+#include "tools/bench/client/statistics.hpp"
+#include "tools/bench/client/text.hpp"
+
 #include <algorithm>
-#include <arpa/inet.h>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
 #include <iostream>
 #include <map>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
-#include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <vector>
 
 namespace {
 
+using namespace herald::bench;
 using clock_type = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
@@ -57,37 +55,8 @@ constexpr std::string_view usage_text =
     "             client_cpu_pct= invoked_total= completed_total= polls=\n"
     "  accept:    accepted= seconds= accepted_per_s= rejected= errors= client_cpu_pct=\n";
 
-[[noreturn]] void fail(const std::string& message) {
-  std::cerr << "herald-task-load: error: " << message << "\n";
-  std::exit(1);
-}
-
-[[noreturn]] void usage_error(const std::string& message) {
-  std::cerr << "herald-task-load: " << message << "\n" << usage_text;
-  std::exit(2);
-}
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-/// Seconds for messages: "1.5", not std::to_string's "1.500000".
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", s);
-  return buf;
-}
-
 double seconds_between(clock_type::time_point a, clock_type::time_point b) {
   return std::chrono::duration<double>(b - a).count();
-}
-
-/// User plus system CPU time of this process so far, in seconds.
-double cpu_seconds() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 // -- options ------------------------------------------------------------------------------------
@@ -106,70 +75,48 @@ struct options {
   double timeout = 120;
 };
 
-template <typename T> T parse_int(std::string_view flag, std::string_view text, T min, T max) {
-  T value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
-    usage_error(std::string{flag} + " needs a whole number from " + std::to_string(min) + " to " +
-                std::to_string(max) + ", got '" + std::string{text} + "'");
-  return value;
-}
-
-double parse_seconds(std::string_view flag, std::string_view text, double min, double max) {
-  double value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value) ||
-      value < min || value > max)
-    usage_error(std::string{flag} + " needs a number of seconds from " + seconds_text(min) +
-                " to " + seconds_text(max) + ", got '" + std::string{text} + "'");
-  return value;
+double seconds(std::string_view flag, std::string_view text, double min, double max) {
+  return decimal(flag, text, min, max, "a number of seconds");
 }
 
 options parse_args(int argc, char** argv) {
   options o;
   bool have_mode = false, have_port = false, have_count = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i];
-    if (flag == "-h" || flag == "--help") {
-      std::cout << usage_text;
-      std::exit(0);
-    }
-    if (i + 1 >= argc)
-      usage_error(std::string{flag} + " needs a value");
-    std::string_view value = argv[++i];
+  auto flags = read_flags(
+      argc, argv,
+      {"mode", "port", "route", "connections", "duration", "warmup", "wait", "count", "timeout"});
+  for (const auto& [flag, value] : flags) {
     if (flag == "--mode") {
       if (value == "roundtrip")
         o.run_mode = mode::roundtrip;
       else if (value == "accept")
         o.run_mode = mode::accept;
       else
-        usage_error("--mode must be roundtrip or accept, got '" + std::string{value} + "'");
+        usage_error("--mode must be roundtrip or accept, got '" + value + "'");
       have_mode = true;
     } else if (flag == "--port") {
-      o.port = parse_int<std::uint16_t>(flag, value, 1, 65535);
+      o.port = whole_number<std::uint16_t>(flag, value, 1, 65535);
       have_port = true;
     } else if (flag == "--route") {
       // The route goes into the request line as it stands: no spaces or controls.
       if (value.empty() || value.front() != '/' ||
           std::any_of(value.begin(), value.end(),
                       [](unsigned char c) { return c <= ' ' || c >= 0x7f; }))
-        usage_error("--route needs a path starting with '/', got '" + std::string{value} + "'");
+        usage_error("--route needs a path starting with '/', got '" + value + "'");
       o.route = value;
     } else if (flag == "--connections") {
-      o.connections = parse_int<unsigned>(flag, value, 1, 10'000);
+      o.connections = whole_number<unsigned>(flag, value, 1, 10'000);
     } else if (flag == "--duration") {
-      o.duration = parse_seconds(flag, value, 0.1, 3600);
+      o.duration = seconds(flag, value, 0.1, 3600);
     } else if (flag == "--warmup") {
-      o.warmup = parse_seconds(flag, value, 0, 3600);
+      o.warmup = seconds(flag, value, 0, 3600);
     } else if (flag == "--wait") {
-      o.wait = parse_seconds(flag, value, 0, 60);
+      o.wait = seconds(flag, value, 0, 60);
     } else if (flag == "--count") {
-      o.count = parse_int<std::uint64_t>(flag, value, 1, 100'000'000);
+      o.count = whole_number<std::uint64_t>(flag, value, 1, 100'000'000);
       have_count = true;
     } else if (flag == "--timeout") {
-      o.timeout = parse_seconds(flag, value, 1, 86'400);
-    } else {
-      usage_error("unknown argument '" + std::string{flag} + "'");
+      o.timeout = seconds(flag, value, 1, 86'400);
     }
   }
   if (!have_mode)
@@ -185,119 +132,34 @@ options parse_args(int argc, char** argv) {
 
 // -- HTTP/1.1 responses -------------------------------------------------------------------------
 
-struct protocol_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
 
 struct response {
   int status = 0;
-  bool close = false; ///< the server closes the connection after this response
-  std::string body;
+  bool close = false;    ///< the server closes the connection after this response
+  std::string_view body; ///< in the connection's input buffer
 };
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-bool icontains(std::string_view haystack, std::string_view needle) {
-  for (std::size_t i = 0; i + needle.size() <= haystack.size(); ++i)
-    if (iequals(haystack.substr(i, needle.size()), needle))
-      return true;
-  return false;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
-constexpr std::size_t max_header_bytes = 64 * 1024;
-constexpr std::size_t max_body_bytes = 64 * 1024 * 1024;
 
 /// Parses one response at the front of `in` into `out`. Returns the bytes it spans, or 0 while
 /// it is incomplete. Only Content-Length framing is supported (herald always sends it); throws
 /// protocol_error for anything else.
 std::size_t parse_response(std::string_view in, response& out) {
-  auto header_end = in.find("\r\n\r\n");
-  if (header_end == std::string_view::npos) {
-    if (in.size() > max_header_bytes)
-      throw protocol_error("response header block above 64 KiB");
+  auto head = parse_response_head(in);
+  if (!head)
     return 0;
-  }
-  std::string_view head = in.substr(0, header_end);
-  auto line_end = head.find("\r\n");
-  std::string_view status_line = head.substr(0, line_end);
-  // "HTTP/1.x NNN reason"
-  if (status_line.size() < 12 || status_line.substr(0, 7) != "HTTP/1." || status_line[8] != ' ')
-    throw protocol_error("malformed status line '" + std::string{status_line} + "'");
-  int status = 0;
-  auto code = status_line.substr(9, 3);
-  auto [end, ec] = std::from_chars(code.data(), code.data() + code.size(), status);
-  if (ec != std::errc{} || end != code.data() + code.size() || status < 100)
-    throw protocol_error("malformed status line '" + std::string{status_line} + "'");
-  if (status < 200)
-    throw protocol_error("unexpected interim response " + std::to_string(status));
-
-  bool http10 = status_line[7] == '0';
-  bool close = http10, keep_alive = false;
-  std::optional<std::size_t> length;
-  std::string_view rest =
-      line_end == std::string_view::npos ? std::string_view{} : head.substr(line_end + 2);
-  while (!rest.empty()) {
-    auto eol = rest.find("\r\n");
-    std::string_view line = rest.substr(0, eol);
-    rest = eol == std::string_view::npos ? std::string_view{} : rest.substr(eol + 2);
-    auto colon = line.find(':');
-    if (colon == std::string_view::npos)
-      throw protocol_error("malformed header line '" + std::string{line} + "'");
-    auto name = line.substr(0, colon);
-    auto value = trim(line.substr(colon + 1));
-    if (iequals(name, "Content-Length")) {
-      std::size_t n = 0;
-      auto [e, err] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (err != std::errc{} || e != value.data() + value.size() || n > max_body_bytes)
-        throw protocol_error("bad Content-Length '" + std::string{value} + "'");
-      length = n;
-    } else if (iequals(name, "Transfer-Encoding")) {
-      throw protocol_error("Transfer-Encoding '" + std::string{value} + "' is not supported");
-    } else if (iequals(name, "Connection")) {
-      close = close || icontains(value, "close");
-      keep_alive = keep_alive || icontains(value, "keep-alive");
-    }
-  }
-  if (http10 && keep_alive)
-    close = false;
-  if (status == 204 || status == 304)
-    length = 0;
-  if (!length)
-    throw protocol_error("response " + std::to_string(status) + " without Content-Length");
-
-  auto total = header_end + 4 + *length;
+  if (head->chunked)
+    throw protocol_error("Transfer-Encoding 'chunked' is not supported");
+  if (!head->length)
+    throw protocol_error("response " + std::to_string(head->status) + " without Content-Length");
+  if (*head->length > max_body_bytes)
+    throw protocol_error("bad Content-Length '" + std::to_string(*head->length) + "'");
+  auto total = head->size + *head->length;
   if (in.size() < total)
     return 0;
-  out.status = status;
-  out.close = close;
-  out.body.assign(in.substr(header_end + 4, *length));
+  out.status = head->status;
+  out.close = head->close;
+  out.body = in.substr(head->size, *head->length);
   return total;
-}
-
-/// The string value of `"key":"..."` in compact JSON (as herald writes it); empty when absent.
-std::string_view json_string(std::string_view body, std::string_view key) {
-  std::string needle = "\"" + std::string{key} + "\":\"";
-  auto at = body.find(needle);
-  if (at == std::string_view::npos)
-    return {};
-  auto start = at + needle.size();
-  auto end = body.find('"', start);
-  if (end == std::string_view::npos)
-    return {};
-  return body.substr(start, end - start);
 }
 
 /// Task ids go into a path as they stand: accept only what needs no percent-encoding.
@@ -305,11 +167,6 @@ bool safe_path_segment(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) {
     return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
   });
-}
-
-std::string snippet(std::string_view body) {
-  constexpr std::size_t max = 200;
-  return body.size() <= max ? std::string{body} : std::string{body.substr(0, max)} + "...";
 }
 
 // -- the client ---------------------------------------------------------------------------------
@@ -338,9 +195,6 @@ struct connection {
 class load_client {
  public:
   explicit load_client(options o) : opt_(std::move(o)), conns_(opt_.connections) {
-    epoll_ = epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_ < 0)
-      fail("epoll_create1: " + errno_text(errno));
     host_ = "127.0.0.1:" + std::to_string(opt_.port);
     post_request_ = "POST " + opt_.route + " HTTP/1.1\r\nHost: " + host_ +
                     "\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
@@ -352,7 +206,6 @@ class load_client {
     for (auto& c : conns_)
       if (c.fd >= 0)
         ::close(c.fd);
-    ::close(epoll_);
   }
 
   load_client(const load_client&) = delete;
@@ -392,7 +245,9 @@ class load_client {
                 "p99_us=%llu max_us=%llu errors=%llu client_cpu_pct=%.1f invoked_total=%llu "
                 "completed_total=%llu polls=%llu\n",
                 as_ull(completed_), secs, static_cast<double>(completed_) / secs,
-                as_ull(percentile(0.50)), as_ull(percentile(0.90)), as_ull(percentile(0.99)),
+                as_ull(quantile_of_sorted(latencies_us_, 0.50)),
+                as_ull(quantile_of_sorted(latencies_us_, 0.90)),
+                as_ull(quantile_of_sorted(latencies_us_, 0.99)),
                 as_ull(latencies_us_.empty() ? 0 : latencies_us_.back()), as_ull(errors_),
                 100.0 * cpu / secs, as_ull(invoked_total_), as_ull(completed_total_),
                 as_ull(polls_));
@@ -448,7 +303,8 @@ class load_client {
         next_task(c, now);
         return;
       }
-      auto id = json_string(r.body, "Id");
+      const auto* answer = json_.object(r.body);
+      auto id = answer ? string_member(*answer, "Id") : std::string_view{};
       if (!safe_path_segment(id)) {
         note_error("POST " + opt_.route + " answered 202 without a usable \"Id\"", r.body);
         next_task(c, now);
@@ -466,14 +322,16 @@ class load_client {
       next_task(c, now);
       return;
     }
-    if (r.body.find("\"IsCompleted\":true") == std::string::npos) {
+    const auto* task = json_.object(r.body);
+    const auto* done = task ? task->if_contains("IsCompleted") : nullptr;
+    if (!done || !done->is_bool() || !done->get_bool()) {
       // The wait ended first (or the task had not even started): ask again.
       ++polls_;
       send_get(c);
       return;
     }
-    if (json_string(r.body, "State") != "Completed") {
-      note_error("task ended in state '" + std::string{json_string(r.body, "State")} + "'", r.body);
+    if (auto state = string_member(*task, "State"); state != "Completed") {
+      note_error("task ended in state '" + std::string{state} + "'", r.body);
       next_task(c, now);
       return;
     }
@@ -532,27 +390,16 @@ class load_client {
   }
 
   void open(connection& c) {
-    c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (c.fd < 0)
-      fail("socket: " + errno_text(errno));
-    // Requests are small and each waits for its answer: never hold one back for Nagle.
-    int one = 1;
-    setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(opt_.port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto attempt = connect_loopback(opt_.port, std::nullopt);
+    c.fd = attempt.fd;
     ++c.generation;
     c.in.clear();
     c.state = phase::connecting;
-    if (::connect(c.fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
-      watch(c, EPOLL_CTL_ADD, false);
+    if (attempt.error != 0)
+      connect_failed(attempt.error);
+    watch(c, EPOLL_CTL_ADD, !attempt.connected);
+    if (attempt.connected)
       connected(c);
-      return;
-    }
-    if (errno != EINPROGRESS)
-      connect_failed(errno);
-    watch(c, EPOLL_CTL_ADD, true);
   }
 
   [[noreturn]] void connect_failed(int err) {
@@ -567,7 +414,7 @@ class load_client {
   void close_connection(connection& c) {
     if (c.fd < 0)
       return;
-    epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
+    poller_.forget(c.fd);
     ::close(c.fd);
     c.fd = -1;
     c.want_write = false;
@@ -575,35 +422,27 @@ class load_client {
   }
 
   void watch(connection& c, int op, bool want_write) {
-    epoll_event ev{};
-    ev.events = EPOLLIN | EPOLLRDHUP | (want_write ? EPOLLOUT : 0u);
-    ev.data.u64 = (static_cast<std::uint64_t>(c.generation) << 32) |
-                  static_cast<std::uint64_t>(&c - conns_.data());
-    if (epoll_ctl(epoll_, op, c.fd, &ev) < 0)
-      fail("epoll_ctl: " + errno_text(errno));
+    poller_.watch(c.fd, op,
+                  connection_tag(static_cast<std::size_t>(&c - conns_.data()), c.generation),
+                  want_write);
     c.want_write = want_write;
   }
 
   /// Writes what is left of `c.out`; asks for EPOLLOUT only while the socket is full.
   void flush(connection& c) {
-    while (c.out_offset < c.out.size()) {
-      auto n = ::send(c.fd, c.out.data() + c.out_offset, c.out.size() - c.out_offset, MSG_NOSIGNAL);
-      if (n > 0) {
-        c.out_offset += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!c.want_write)
-          watch(c, EPOLL_CTL_MOD, true);
-        return;
-      }
+    switch (send_pending(c.fd, c.out, c.out_offset)) {
+    case send_status::done:
+      if (c.want_write)
+        watch(c, EPOLL_CTL_MOD, false);
+      return;
+    case send_status::blocked:
+      if (!c.want_write)
+        watch(c, EPOLL_CTL_MOD, true);
+      return;
+    case send_status::failed:
       lost(c, "send: " + errno_text(errno));
       return;
     }
-    if (c.want_write)
-      watch(c, EPOLL_CTL_MOD, false);
   }
 
   /// Waits for events until `until` (at most 50 ms, so the caller sees its deadlines) and
@@ -614,20 +453,11 @@ class load_client {
       fail("timed out after " + seconds_text(opt_.timeout) + " s (" + progress() + ")");
     auto limit = std::min({until, deadline_, now + 50ms});
     auto ms = std::chrono::ceil<std::chrono::milliseconds>(limit - now).count();
-    epoll_event events[256];
-    int n = epoll_wait(epoll_, events, 256, static_cast<int>(std::max<long long>(ms, 0)));
-    if (n < 0) {
-      if (errno == EINTR)
-        return;
-      fail("epoll_wait: " + errno_text(errno));
-    }
-    for (int i = 0; i < n; ++i) {
-      auto index = static_cast<std::size_t>(events[i].data.u64 & 0xffffffffu);
-      auto generation = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
-      auto& c = conns_[index];
-      if (c.fd < 0 || c.generation != generation)
+    for (const auto& event : poller_.wait(static_cast<int>(std::max<long long>(ms, 0)))) {
+      auto& c = conns_[tag_index(event.data.u64)];
+      if (c.fd < 0 || c.generation != tag_generation(event.data.u64))
         continue; // for a socket closed earlier in this batch
-      handle(c, events[i].events);
+      handle(c, event.events);
     }
   }
 
@@ -635,10 +465,7 @@ class load_client {
     if (c.state == phase::connecting) {
       if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
         return;
-      int err = 0;
-      socklen_t len = sizeof err;
-      getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0)
+      if (int err = connect_error(c.fd); err != 0)
         connect_failed(err);
       connected(c);
       return;
@@ -690,11 +517,11 @@ class load_client {
       if (used > 0) {
         if (used != c.in.size())
           fail("bad response from " + host_ + ": bytes after a response nobody asked for");
-        c.in.clear();
         // The server closes after this response: reconnect before the next request.
         if (r.close || eof)
           close_connection(c);
         on_response(c, r);
+        c.in.clear(); // after: the body is a view into it (a reconnection has cleared it too)
         return;
       }
     }
@@ -749,14 +576,6 @@ class load_client {
     return std::to_string(completed_total_) + " tasks completed";
   }
 
-  std::uint64_t percentile(double p) const {
-    if (latencies_us_.empty())
-      return 0;
-    // Nearest rank.
-    auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(latencies_us_.size())));
-    return latencies_us_[std::clamp<std::size_t>(rank, 1, latencies_us_.size()) - 1];
-  }
-
   static clock_type::duration to_duration(double seconds) {
     return std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(seconds));
   }
@@ -765,7 +584,8 @@ class load_client {
 
   options opt_;
   std::vector<connection> conns_;
-  int epoll_ = -1;
+  poller poller_;
+  json_reader json_;
   std::string host_;
   std::string post_request_;
   std::string wait_query_;
@@ -786,7 +606,9 @@ class load_client {
 } // namespace
 
 int main(int argc, char** argv) {
+  identify("herald-task-load", usage_text);
   auto opt = parse_args(argc, argv);
-  load_client client{std::move(opt)};
-  return client.run();
+  // The JSON reader's buffers are in the client object: keep it off the stack.
+  auto client = std::make_unique<load_client>(std::move(opt));
+  return client->run();
 }

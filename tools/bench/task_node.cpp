@@ -10,6 +10,7 @@
 // it accepts connections.
 
 #include "app/server.hpp"
+#include "tools/bench/client/program.hpp"
 
 #include <charconv>
 #include <chrono>
@@ -23,6 +24,8 @@
 namespace {
 
 namespace app = herald::app;
+using herald::bench::read_flags;
+using herald::bench::usage_error;
 namespace json = boost::json;
 
 constexpr std::string_view usage_text =
@@ -39,11 +42,6 @@ template <typename T> std::optional<T> parse_number(std::string_view text, T max
   return value;
 }
 
-[[noreturn]] void usage_error(std::string_view message) {
-  std::cerr << "herald-bench-node: " << message << "\n" << usage_text;
-  std::exit(2);
-}
-
 app::config parse_args(int argc, char** argv) {
   app::config cfg;
   cfg.bind = "127.0.0.1";
@@ -52,31 +50,21 @@ app::config parse_args(int argc, char** argv) {
   // Warnings only: a benchmark must not pay for logging every request.
   cfg.log_level = herald::log::level::warn;
   cfg.tasks.retention = std::chrono::seconds{30};
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::cout << usage_text;
-      std::exit(0);
-    }
-    if (i + 1 >= argc)
-      usage_error(std::string{arg} + " needs a value");
-    std::string_view value = argv[++i];
+  for (const auto& [arg, value] : read_flags(argc, argv, {"port", "retention-ms", "admin-key"})) {
     if (arg == "--port") {
       auto port = parse_number<unsigned>(value, 65535);
       if (!port)
-        usage_error("--port needs a number from 0 to 65535, got '" + std::string{value} + "'");
+        usage_error("--port needs a number from 0 to 65535, got '" + value + "'");
       cfg.port = static_cast<std::uint16_t>(*port);
     } else if (arg == "--retention-ms") {
       auto ms = parse_number<long long>(value, std::numeric_limits<int>::max());
       if (!ms)
-        usage_error("--retention-ms needs a non-negative number, got '" + std::string{value} + "'");
+        usage_error("--retention-ms needs a non-negative number, got '" + value + "'");
       cfg.tasks.retention = std::chrono::milliseconds{*ms};
     } else if (arg == "--admin-key") {
       if (value.size() < 16)
         usage_error("--admin-key needs at least 16 characters");
-      cfg.admin.key = std::string{value};
-    } else {
-      usage_error("unknown argument '" + std::string{arg} + "'");
+      cfg.admin.key = value;
     }
   }
   return cfg;
@@ -115,6 +103,7 @@ void declare_routes(app::server& node) {
 } // namespace
 
 int main(int argc, char** argv) {
+  herald::bench::identify("herald-bench-node", usage_text);
   auto cfg = parse_args(argc, argv);
   try {
     app::server node{cfg};

@@ -2,9 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/program_options/errors.hpp>
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/positional_options.hpp>
+#include <boost/program_options/value_semantic.hpp>
 #include <charconv>
 #include <cmath>
 #include <utility>
+#include <variant>
 
 namespace herald::ctl {
 
@@ -151,122 +157,137 @@ std::optional<endpoint> parse_url(std::string_view url) {
   return e;
 }
 
+namespace {
+
+namespace po = boost::program_options;
+
+/// Every flag heraldctl knows, and the words around them (the command and its argument).
+const po::options_description& known_flags() {
+  static const po::options_description known = [] {
+    po::options_description d;
+    d.add_options()("help,h", "")("json", po::bool_switch())("url", po::value<std::string>())(
+        "key", po::value<std::string>())("timeout",
+                                         po::value<std::string>())("for", po::value<std::string>())(
+        "state", po::value<std::string>())("route", po::value<std::string>())(
+        "limit", po::value<std::string>())("word", po::value<std::vector<std::string>>());
+    return d;
+  }();
+  return known;
+}
+
+/// The command line split into flags and words by Program_options, in command-line order;
+/// an error for what it cannot split.
+std::variant<po::parsed_options, std::string> split(const std::vector<std::string_view>& args) {
+  std::vector<std::string> tokens{args.begin(), args.end()};
+  po::positional_options_description words;
+  words.add("word", -1);
+  try {
+    // Flags are spelt out (no abbreviations); -h is the only short one.
+    return po::command_line_parser(tokens)
+        .options(known_flags())
+        .positional(words)
+        .style(po::command_line_style::allow_long | po::command_line_style::long_allow_adjacent |
+               po::command_line_style::long_allow_next | po::command_line_style::allow_short |
+               po::command_line_style::allow_dash_for_short |
+               po::command_line_style::short_allow_next)
+        .run();
+  } catch (const po::unknown_option& e) {
+    return "unknown option " + e.get_option_name();
+  } catch (const po::invalid_command_line_syntax& e) {
+    if (e.kind() == po::invalid_syntax::missing_parameter)
+      return e.get_option_name() + " needs a value";
+    if (e.kind() == po::invalid_syntax::extra_parameter)
+      return e.get_option_name() + " takes no value";
+    return e.what();
+  } catch (const po::error& e) {
+    return e.what();
+  }
+}
+
+} // namespace
+
 cli_result parse_command_line(const std::vector<std::string_view>& args, const env_lookup& env) {
+  auto parsed = split(args);
+  if (auto* error = std::get_if<std::string>(&parsed))
+    return usage_error(*error);
+
   options o;
   std::optional<std::string> url;
   std::optional<std::string> key;
   std::optional<command_info> cmd;
-  std::vector<std::string_view> positional;
-  std::vector<std::string_view> command_flags; // checked once the command is known
+  std::vector<std::string> positional;
+  std::vector<std::string> command_flags; // checked once the command is known
 
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    auto arg = args[i];
-    // `--flag=value` and `--flag value` alike.
-    std::string_view flag = arg;
-    std::optional<std::string_view> inline_value;
-    if (arg.starts_with("--")) {
-      if (auto eq = arg.find('='); eq != std::string_view::npos) {
-        flag = arg.substr(0, eq);
-        inline_value = arg.substr(eq + 1);
-      }
-    }
-    auto value = [&]() -> std::optional<std::string_view> {
-      if (inline_value)
-        return inline_value;
-      if (i + 1 < args.size())
-        return args[++i];
-      return std::nullopt;
-    };
-    auto needs_value = [&](std::string_view f) {
-      return usage_error(std::string{f} + " needs a value");
-    };
-
-    if (flag == "-h" || flag == "--help") {
+  // In command-line order, as a reader takes them: `bogus --help` is an unknown command.
+  for (const auto& option : std::get<po::parsed_options>(parsed).options) {
+    const auto& name = option.string_key;
+    auto flag = "--" + name;
+    std::string_view value = option.value.empty() ? std::string_view{} : option.value.front();
+    if (name == "help") {
       cli_result r;
       r.help = true;
       return r;
     }
-    if (flag == "--json") {
-      if (inline_value)
-        return usage_error("--json takes no value");
+    if (name == "word") {
+      if (option.position_key < 0) // `--word` typed out: not a flag of ours
+        return usage_error("unknown option " + option.original_tokens.front());
+      if (!cmd) {
+        auto it = std::find_if(commands.begin(), commands.end(),
+                               [&](const command_info& c) { return c.name == value; });
+        if (it == commands.end())
+          return usage_error("unknown command " + std::string{value} + " (see heraldctl --help)");
+        cmd = *it;
+      } else {
+        positional.emplace_back(value);
+      }
+    } else if (name == "json") {
       o.json = true;
-    } else if (flag == "--url") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      url = std::string{*v};
-    } else if (flag == "--key") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      key = std::string{*v};
-    } else if (flag == "--timeout") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      auto t = parse_seconds(*v);
+    } else if (name == "url") {
+      url = std::string{value};
+    } else if (name == "key") {
+      key = std::string{value};
+    } else if (name == "timeout") {
+      auto t = parse_seconds(value);
       if (!t)
-        return usage_error("--timeout: not a number of seconds: " + std::string{*v});
+        return usage_error("--timeout: not a number of seconds: " + std::string{value});
       o.timeout = *t;
-    } else if (flag == "--for") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      auto t = parse_seconds(*v);
+    } else if (name == "for") {
+      auto t = parse_seconds(value);
       if (!t)
-        return usage_error("--for: not a number of seconds: " + std::string{*v});
+        return usage_error("--for: not a number of seconds: " + std::string{value});
       o.run_for = *t;
       command_flags.push_back(flag);
-    } else if (flag == "--state") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      if (std::find(states.begin(), states.end(), *v) == states.end())
-        return usage_error("--state: " + std::string{*v} +
+    } else if (name == "state") {
+      if (std::find(states.begin(), states.end(), value) == states.end())
+        return usage_error("--state: " + std::string{value} +
                            " is not one of NotStarted, Running, Completed, Failed, Aborted");
-      o.state = std::string{*v};
+      o.state = std::string{value};
       command_flags.push_back(flag);
-    } else if (flag == "--route") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      if (v->empty())
+    } else if (name == "route") {
+      if (value.empty())
         return usage_error("--route: empty route");
-      o.route = std::string{*v};
+      o.route = std::string{value};
       command_flags.push_back(flag);
-    } else if (flag == "--limit") {
-      auto v = value();
-      if (!v)
-        return needs_value(flag);
-      auto n = parse_count(*v);
+    } else if (name == "limit") {
+      auto n = parse_count(value);
       if (!n || *n > 100'000)
-        return usage_error("--limit: not a count from 1 to 100000: " + std::string{*v});
+        return usage_error("--limit: not a count from 1 to 100000: " + std::string{value});
       o.limit = *n;
       command_flags.push_back(flag);
-    } else if (arg.size() > 1 && arg.front() == '-') {
-      return usage_error("unknown option " + std::string{arg});
-    } else if (!cmd) {
-      auto it = std::find_if(commands.begin(), commands.end(),
-                             [&](const command_info& c) { return c.name == arg; });
-      if (it == commands.end())
-        return usage_error("unknown command " + std::string{arg} + " (see heraldctl --help)");
-      cmd = *it;
-    } else {
-      positional.push_back(arg);
     }
   }
 
   if (!cmd)
     return usage_error("no command given (see heraldctl --help)");
   o.cmd = cmd->cmd;
-  for (auto f : command_flags)
+  for (const auto& f : command_flags)
     if (!flag_allowed(f, o.cmd))
-      return usage_error(std::string{f} + " does not apply to " + std::string{cmd->name});
+      return usage_error(f + " does not apply to " + std::string{cmd->name});
   if (cmd->argument == 1 && positional.empty())
     return usage_error(std::string{cmd->name} + " needs " +
                        (o.cmd == command::group ? "a group name" : "a task id"));
   if (positional.size() > (cmd->argument == 0 ? 0u : 1u))
-    return usage_error("unexpected argument " + std::string{positional.back()} + " for " +
+    return usage_error("unexpected argument " + positional.back() + " for " +
                        std::string{cmd->name});
   if (!positional.empty()) {
     if (positional.front().empty())

@@ -4,7 +4,7 @@
 #include "tools/heraldctl/answers.hpp"
 #include "tools/heraldctl/exit_code.hpp"
 #include "tools/heraldctl/screen.hpp"
-#include "tools/heraldctl/sse_parser.hpp"
+#include "tools/heraldctl/event_reader.hpp"
 #include "tools/heraldctl/watch_model.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -311,7 +311,7 @@ class watcher {
           ec = {};
         std::size_t got = sizeof chunk_ - body_->get().body().size;
         auto now = watch_model::clock::now();
-        for (const auto& e : parser_.feed({chunk_, got}))
+        for (const auto& e : events_.feed({chunk_, got}))
           changed(model_.apply_event(e.type, e.data, now));
         if (ec || body_->is_done())
           throw ctl_error(exit_code::unreachable,
@@ -345,7 +345,7 @@ class watcher {
   std::optional<http::response_parser<http::buffer_body>> body_;
   std::optional<http::response_parser<http::string_body>> error_body_;
   char chunk_[16 * 1024];
-  sse_parser parser_;
+  event_reader events_;
 };
 
 } // namespace
