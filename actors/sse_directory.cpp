@@ -255,12 +255,16 @@ caf::result<boost::json::value> on_inspect_all(directory_actor self) {
   return promise;
 }
 
-/// The group answers the asker itself, with its subscribers; null when none lives.
+/// The group answers the asker itself, with its subscribers; null when none lives. (Through a
+/// promise: a `caf::result` made from a JSON value would wrap it in an array.)
 caf::result<boost::json::value> on_inspect_one(directory_actor self, const std::string& name) {
+  auto promise = self->make_response_promise<boost::json::value>();
   auto it = self->state.groups.find(name);
   if (it == self->state.groups.end())
-    return boost::json::value{};
-  return self->delegate(it->second.handle, inspect_atom::value, true);
+    promise.deliver(boost::json::value{});
+  else
+    promise.delegate(it->second.handle, inspect_atom::value, true);
+  return promise;
 }
 
 void on_down(directory_actor self, caf::down_msg& dm) {

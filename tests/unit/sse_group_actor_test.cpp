@@ -2,16 +2,19 @@
 // message runs when the test says so and time moves only when the test moves it, so slow and
 // stalled subscribers are played without sockets and without sleeping.
 
+#include "actors/sse_directory.hpp"
 #include "actors/sse_flow.hpp"
 #include "actors/sse_group.hpp"
 #include "actors/sse_messages.hpp"
 
+#include <boost/json/value.hpp>
 #include <boost/test/unit_test.hpp>
 #include <caf/all.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace {
@@ -232,6 +235,63 @@ BOOST_AUTO_TEST_CASE(a_subscriber_that_leaves_while_holding_releases_what_waits)
   BOOST_TEST(waiting() == 0u);
   BOOST_TEST(published() == numbered + 1);
   BOOST_TEST(stats->slow_disconnects.load() == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// The directory alone, on the deterministic scheduler.
+struct directory_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{deterministic(cfg)};
+  caf::scheduler::test_coordinator& sched =
+      dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  sse_directory_actor directory = spawn_sse_directory(sys, sse_settings{}, sse_links{});
+
+  ~directory_fixture() {
+    caf::anon_send_exit(directory, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// The directory's answer to `inspect_atom, name`, asked as the admin API asks it.
+  std::shared_ptr<std::optional<boost::json::value>> inspect(std::string name) {
+    auto answer = std::make_shared<std::optional<boost::json::value>>();
+    sys.spawn([this, answer, name](caf::event_based_actor* self) {
+      self->request(caf::actor_cast<caf::actor>(directory), caf::infinite,
+                    caf::make_message(inspect_atom::value, name))
+          .then([answer](boost::json::value& v) { *answer = std::move(v); });
+    });
+    sched.run();
+    return answer;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(sse_directory_actor_test, directory_fixture)
+
+BOOST_AUTO_TEST_CASE(asking_for_a_group_that_does_not_live_answers_null_and_creates_none) {
+  auto answer = inspect("never-seen");
+  BOOST_REQUIRE(answer->has_value());
+  BOOST_TEST(answer->value().is_null());
+  auto again = inspect("never-seen");
+  BOOST_REQUIRE(again->has_value());
+  BOOST_TEST(again->value().is_null());
+}
+
+BOOST_AUTO_TEST_CASE(asking_for_a_live_group_gets_the_group_s_own_account) {
+  caf::anon_send(directory, sse_declare_atom::value, std::string{"g"});
+  sse_publication pub;
+  pub.data = "x";
+  caf::anon_send(directory, sse_publish_atom::value, std::string{"g"}, std::move(pub));
+  sched.run();
+  auto answer = inspect("g");
+  BOOST_REQUIRE(answer->has_value());
+  BOOST_REQUIRE(answer->value().is_object());
+  BOOST_TEST(answer->value().at("Name").as_string() == "g");
+  BOOST_TEST(answer->value().at("Published").to_number<std::uint64_t>() == 1u);
+  BOOST_TEST(answer->value().at("SubscriberList").is_array());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
