@@ -35,7 +35,7 @@ struct directory_state {
   sse_settings settings;
   sse_links links;
   /// The task registry (set once, before any group exists).
-  caf::actor registry;
+  task_replay_source_actor registry;
   std::unordered_map<std::string, group_entry> groups;
   std::unordered_set<std::string> declared;
   /// Live groups that no route declared (bounded by `settings.max_groups`).
@@ -307,7 +307,7 @@ sse_directory_actor::behavior_type sse_directory(directory_actor self, sse_setti
         on_idle(self, group, received);
       },
       [self](sse_declare_atom, const std::string& group) { on_declare(self->state, group); },
-      [self](caf::put_atom, caf::actor registry) {
+      [self](caf::put_atom, task_replay_source_actor registry) {
         // Set once by the node right after spawning, before any group exists.
         self->state.registry = std::move(registry);
       },

@@ -36,7 +36,7 @@ using sse_directory_actor = caf::typed_actor<
     caf::reacts_to<sse_declare_atom, std::string>,
     /// The task registry, sent once before anything else (the registry and the directory each
     /// need the other).
-    caf::reacts_to<caf::put_atom, caf::actor>,
+    caf::reacts_to<caf::put_atom, task_replay_source_actor>,
     /// At shutdown: `true` once every group has sent what it holds.
     caf::replies_to<sse_drain_atom>::with<bool>,
     /// `top` -> JSON `{Groups, OpenGroups, MaxGroups, Refused, Totals, Top}`: how many groups

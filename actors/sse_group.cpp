@@ -42,7 +42,7 @@ struct group_state {
   sse_settings settings;
   sse_links links;
   sse_idle_listener directory;
-  caf::actor registry;
+  task_replay_source_actor registry;
   std::shared_ptr<sse_group_stats> stats;
 
   replay_ring ring{0, 0};

@@ -105,7 +105,7 @@ struct sse_group_setup {
   sse_idle_listener directory;
   /// The task registry, which per-task streams replay from (it answers
   /// `sse_replay_atom, task, after, group, subscriber` through the directory).
-  caf::actor registry;
+  task_replay_source_actor registry;
   /// Where it keeps its figures current (its own when null).
   std::shared_ptr<sse_group_stats> stats;
 };

@@ -12,6 +12,8 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -148,3 +150,23 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_published)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::actors::sse_subscription)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<herald::actors::sse_ack_state>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(herald::net::stream_head)
+
+namespace herald::actors {
+
+// -- the task side's two narrow protocols ------------------------------------------------------
+// The registry and the group directory each need a few messages of the other; naming those as
+// protocols of their own keeps the two headers apart (each full protocol converts to them).
+
+/// What the task registry publishes into (the group directory): a task event for its route's
+/// group, and the log a per-task subscriber waits for (`group, subscriber id, replay`), on the
+/// same path so that the two stay in order.
+using task_event_sink_actor =
+    caf::typed_actor<caf::reacts_to<sse_task_atom, std::string, task_publication>,
+                     caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, task_replay>>;
+
+/// What groups ask of the task registry: `task id, after, group, subscriber id`: the task's
+/// stream after sequence number `after`, sent back through the `task_event_sink_actor`.
+using task_replay_source_actor = caf::typed_actor<
+    caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, std::string, std::uint64_t>>;
+
+} // namespace herald::actors

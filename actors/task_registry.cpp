@@ -128,7 +128,7 @@ struct task_walk {
 struct registry_state {
   registry_settings settings;
   /// Where task events are published (tasks of routes with SSE); none when null.
-  caf::actor sse_directory;
+  task_event_sink_actor sse_directory;
   std::map<std::string, route_totals> totals;
   task_map tasks;
   /// Every task in `tasks`, in creation order.
@@ -226,7 +226,6 @@ void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string 
   reweigh(st, e);
   // A growing log of a live task may need room: finished tasks make it.
   make_room(st, 0, e.record.id);
-  // (Anonymous: a typed actor sends to untyped handles only so; the directory needs no sender.)
   if (e.record.sse && st.sse_directory)
     caf::anon_send(st.sse_directory, sse_task_atom::value, e.record.sse->group,
                    task_publication{e.record.id, std::move(ev)});
@@ -813,7 +812,7 @@ void on_tick(registry_actor* self, std::int64_t stamp) {
 }
 
 task_registry_actor::behavior_type task_registry(registry_actor* self, registry_settings settings,
-                                                 caf::actor sse_directory) {
+                                                 task_event_sink_actor sse_directory) {
   self->state.settings = settings;
   self->state.sse_directory = std::move(sse_directory);
   self->state.ledger = task_ledger{settings.max_retained, settings.max_held_bytes};
@@ -846,7 +845,7 @@ task_registry_actor::behavior_type task_registry(registry_actor* self, registry_
 } // namespace
 
 task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
-                                        caf::actor sse_directory) {
+                                        task_event_sink_actor sse_directory) {
   return system.spawn(task_registry, settings, std::move(sse_directory));
 }
 

@@ -97,6 +97,6 @@ using task_registry_actor = caf::typed_actor<
 /// Spawns the registry. Task events of routes with SSE are published to `sse_directory`
 /// (none when null), which also receives the replays of per-task streams.
 task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
-                                        caf::actor sse_directory);
+                                        task_event_sink_actor sse_directory);
 
 } // namespace herald::actors

@@ -134,9 +134,9 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   registry_settings.retention = s.cfg.tasks.retention;
   registry_settings.max_retained = s.cfg.tasks.max_retained;
   registry_settings.max_held_bytes = s.cfg.tasks.max_held_bytes;
-  s.registry = actors::spawn_task_registry(s.system, registry_settings,
-                                          caf::actor_cast<caf::actor>(s.sse_directory));
-  caf::anon_send(s.sse_directory, caf::put_atom::value, caf::actor_cast<caf::actor>(s.registry));
+  s.registry = actors::spawn_task_registry(s.system, registry_settings, s.sse_directory);
+  caf::anon_send(s.sse_directory, caf::put_atom::value,
+                 actors::task_replay_source_actor{s.registry});
   s.sse = std::make_shared<sse_context>();
   s.sse->cfg = s.cfg.sse;
   s.sse->directory = s.sse_directory;

@@ -220,7 +220,7 @@ struct registry_fixture {
     registry_settings s;
     s.max_held_bytes = budget;
     s.max_retained = max_retained;
-    registry = spawn_task_registry(system, s, caf::actor{});
+    registry = spawn_task_registry(system, s, {});
   }
   ~registry_fixture() { caf::anon_send_exit(registry, caf::exit_reason::user_shutdown); }
 
