@@ -312,9 +312,9 @@ void server::impl::start_admin() {
   ctx->connections = [l = std::weak_ptr<net::listener>{listener}] {
     std::vector<caf::actor> out;
     if (auto strong = l.lock())
-      for (auto& owner : strong->sessions().owners())
-        if (const auto* a = std::any_cast<caf::actor>(&owner))
-          out.push_back(*a);
+      for (const auto& owner : strong->sessions().owners())
+        if (const auto* connection = actors::connection_of(owner.get()))
+          out.push_back(caf::actor_cast<caf::actor>(connection->actor()));
     return out;
   };
   ctx->counters = [l = std::weak_ptr<net::listener>{listener}, started = started_at] {

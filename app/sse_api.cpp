@@ -92,12 +92,12 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
     res(net::error_response(net::http_error::not_event_stream));
     return;
   }
-  const auto* connection = std::any_cast<actors::connection_ref>(&res.connection());
-  if (!connection || !connection->actor || !res.can_stream())
+  const auto* connection = actors::connection_of(res.connection().get());
+  if (!connection || !connection->actor() || !res.can_stream())
     throw std::logic_error("this connection cannot carry an event stream");
   actors::sse_subscription sub;
-  sub.subscriber = connection->actor;
-  sub.session = connection->session;
+  sub.subscriber = caf::actor_cast<caf::actor>(connection->actor());
+  sub.session = connection->session();
   sub.task_id = t.task_id;
   sub.route_id = t.route_id;
   sub.last = resume_point(rq);
