@@ -3,7 +3,9 @@
 #include "actors/connection.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_stream.hpp"
+#include "app/sse_errors.hpp"
 #include "app/task_api.hpp"
+#include "app/task_errors.hpp"
 #include "net/negotiate.hpp"
 #include "net/responses.hpp"
 #include "net/sse_frame.hpp"
@@ -71,7 +73,7 @@ net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
 /// 503 for a new group past `sse.max_groups`. Room comes back when idle groups stop, at the
 /// latest one idle period after their last use: that is the `Retry-After`.
 net::response no_room_response(std::chrono::milliseconds group_idle) {
-  auto out = net::error_response(net::http_error::too_many_groups);
+  auto out = error_response(sse_api_error::too_many_groups);
   auto seconds = (group_idle.count() + 999) / 1000;
   out.set(net::http::field::retry_after, std::to_string(std::max<std::int64_t>(1, seconds)));
   return out;
@@ -89,7 +91,7 @@ net::response invalid_group_name() {
 void open_stream(const sse_context& ctx, const net::request_context& rq, net::responder res,
                  stream_target t) {
   if (!net::accepts_event_stream(rq.header("Accept"))) {
-    res(net::error_response(net::http_error::not_event_stream));
+    res(error_response(sse_api_error::not_event_stream));
     return;
   }
   const auto* connection = actors::connection_of(res.connection().get());
@@ -106,13 +108,14 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
   sub.accept = [shared, cfg = ctx.cfg, t, client_id](actors::sse_acceptance a) {
     shared->open_stream(stream_head_for(cfg, t, client_id, std::move(a.replay)));
   };
-  sub.refuse = [shared, id = t.task_id, retry = ctx.cfg.group_idle](actors::sse_refusal why) {
+  sub.refuse = [shared, id = t.task_id,
+                retry = ctx.cfg.group_idle](actors::sse_refusal why) {
     if (why == actors::sse_refusal::finished)
       (*shared)(net::response{net::status::no_content, 11});
     else if (why == actors::sse_refusal::no_room)
       (*shared)(no_room_response(retry));
     else
-      (*shared)(error_body(net::http_error::task_not_found, id));
+      (*shared)(error_body(answer_of(task_api_error::not_found), id));
   };
   auto group = t.group;
   caf::anon_send(ctx.directory, actors::sse_subscribe_atom::value, std::move(group),
@@ -133,7 +136,7 @@ bool reserve(const sse_context& ctx) {
 void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::request_context& rq,
                     net::responder res) {
   if (ctx->cfg.publisher_key.empty()) {
-    res(net::error_response(net::http_error::publishing_disabled));
+    res(error_response(sse_api_error::publishing_disabled));
     return;
   }
   if (!same_key(presented_key(rq), ctx->cfg.publisher_key)) {
@@ -155,7 +158,7 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   }
   const auto* obj = body.if_object();
   auto bad = [&](std::string_view why) {
-    res(error_body(net::http_error::invalid_sse_event, {}, why));
+    res(error_body(answer_of(sse_api_error::invalid_event), {}, why));
   };
   if (!obj)
     return bad(R"(The body must be an object: {"event": "...", "data": ..., "id": "..."})");
@@ -181,14 +184,15 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
     pub.key = std::string{id->get_string()};
   }
   if (!reserve(*ctx)) {
-    auto out = net::error_response(net::http_error::publish_backlog);
+    auto out = error_response(sse_api_error::publish_backlog);
     out.set(net::http::field::retry_after, "1");
     res(std::move(out));
     return;
   }
   pub.backlog = ctx->backlog;
   auto shared = std::make_shared<net::responder>(std::move(res));
-  pub.reply = [shared, group, retry = ctx->cfg.group_idle](const actors::sse_published& p) {
+  pub.reply = [shared, group,
+               retry = ctx->cfg.group_idle](const actors::sse_published& p) {
     if (p.no_room) {
       (*shared)(no_room_response(retry));
       return;
@@ -273,7 +277,7 @@ void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
                        t.task_id = *id;
                        t.route_id = route_id;
                        if (t.task_id.empty()) {
-                         res(error_body(net::http_error::task_not_found, {}));
+                         res(error_body(answer_of(task_api_error::not_found), {}));
                          return;
                        }
                        if (!net::valid_name(t.task_id)) {

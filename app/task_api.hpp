@@ -28,21 +28,18 @@ std::string path_segment(std::string_view text);
 
 /// The `{Id?, Error}` body of an error (`Id` when not empty), with its status, in `media`;
 /// the message is the error table's unless given.
-net::response error_body(net::http_error e, std::string_view id, std::string_view message,
+net::response error_body(const net::error_answer& e, std::string_view id, std::string_view message,
                          net::media_type media = net::media_type::json);
-net::response error_body(net::http_error e, std::string_view id,
+net::response error_body(const net::error_answer& e, std::string_view id,
                          net::media_type media = net::media_type::json);
 
 /// 400 for a body that does not parse, saying why.
 net::response invalid_json(const boost::system::error_code& ec,
                            net::media_type media = net::media_type::json);
 
-/// The HTTP error that carries a task error.
-net::http_error http_error_of(actors::task_error e) noexcept;
-
 /// The response for a reply: on success `ok` with the body in `media`; on error the status of
-/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue or budget). `root` names
-/// the XML root element.
+/// its row in task_errors.hpp with `{Id, Error}` (and `Retry-After` for a full queue or budget).
+/// `root` names the XML root element.
 net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
                             std::string_view root = "Task");
 
