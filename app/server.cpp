@@ -114,13 +114,8 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   log::set_level(s.cfg.log_level);
   // The registry publishes task events into groups, and per-task streams replay from the
   // registry: each needs the other, so the directory learns the registry by message.
-  actors::sse_settings group_settings;
-  group_settings.ring_events = s.cfg.sse.ring_events;
-  group_settings.ring_bytes = s.cfg.sse.ring_bytes;
-  group_settings.max_lag_bytes = s.cfg.sse.max_lag_bytes;
-  group_settings.idle_timeout = s.cfg.sse.group_idle;
+  auto group_settings = s.cfg.sse.groups;
   group_settings.latency = s.publish_latency;
-  group_settings.max_groups = s.cfg.sse.max_groups;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
   // for a continuation.
   group_settings.task_epoch =
@@ -128,10 +123,7 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
   s.sse_directory = actors::spawn_sse_directory(s.system, group_settings);
-  actors::registry_settings registry_settings;
-  registry_settings.retention = s.cfg.tasks.retention;
-  registry_settings.max_retained = s.cfg.tasks.max_retained;
-  registry_settings.max_held_bytes = s.cfg.tasks.max_held_bytes;
+  auto registry_settings = s.cfg.tasks.registry;
   registry_settings.sse_directory = s.sse_directory;
   s.registry = actors::spawn_task_registry(s.system, registry_settings);
   caf::anon_send(s.sse_directory, caf::put_atom::value, s.registry);
@@ -209,9 +201,8 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
                                       : std::function<std::string()>{random_task_id};
   // Declare the route first: a malformed or duplicate pattern throws before any actor exists.
   auto& s = *impl_;
-  actors::supervisor_settings settings;
-  settings.cancel_grace = s.cfg.tasks.cancel_grace;
-  auto supervisor = actors::spawn_route_supervisor(s.system, spec, s.registry, settings, s.census);
+  auto supervisor =
+      actors::spawn_route_supervisor(s.system, spec, s.registry, s.cfg.tasks.supervisor, s.census);
   try {
     s.service->add_deferred(method, pattern, invoke_handler(spec, supervisor, std::move(make_id)));
     // Several routes on one path (GET and POST /jobs) share one events endpoint.

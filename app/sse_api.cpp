@@ -41,7 +41,7 @@ std::optional<actors::sse_position> resume_point(const net::request_context& rq)
   return std::nullopt;
 }
 
-net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
+net::stream_head stream_head_for(const sse_settings& cfg, const stream_target& t,
                                  std::string_view client_id, std::string replay) {
   net::stream_head h;
   h.head = net::response{net::status::ok, 11};
@@ -109,7 +109,7 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
     shared->open_stream(stream_head_for(cfg, t, client_id, std::move(a.replay)));
   };
   sub.refuse = [shared, id = t.task_id,
-                retry = ctx.cfg.group_idle](actors::sse_refusal why) {
+                retry = ctx.cfg.groups.idle_timeout](actors::sse_refusal why) {
     if (why == actors::sse_refusal::finished)
       (*shared)(net::response{net::status::no_content, 11});
     else if (why == actors::sse_refusal::no_room)
@@ -192,7 +192,7 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   pub.backlog = ctx->backlog;
   auto shared = std::make_shared<net::responder>(std::move(res));
   pub.reply = [shared, group,
-               retry = ctx->cfg.group_idle](const actors::sse_published& p) {
+               retry = ctx->cfg.groups.idle_timeout](const actors::sse_published& p) {
     if (p.no_room) {
       (*shared)(no_room_response(retry));
       return;
