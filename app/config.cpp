@@ -4,6 +4,9 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/value_semantic.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
@@ -247,31 +250,92 @@ config_result parse_config(std::string_view json_text, config base) {
   return out;
 }
 
+namespace {
+
+namespace po = boost::program_options;
+
+/// The flags of `herald` (the usage text below describes them). Every one may repeat: files
+/// apply in order, and the last of any other flag wins.
+po::options_description flags() {
+  po::options_description out;
+  out.add_options()("config", po::value<std::vector<std::string>>())(
+      "bind", po::value<std::vector<std::string>>())("port", po::value<std::vector<std::string>>())(
+      "admin-port", po::value<std::vector<std::string>>())(
+      "log-level", po::value<std::vector<std::string>>())("help,h", "");
+  return out;
+}
+
+/// The command line as words and flags: `--flag value` only (no `--flag=value`, no
+/// abbreviations); words that are no flag are kept, to be refused by name.
+po::parsed_options parse_flags(int argc, const char* const* argv,
+                               const po::options_description& known) {
+  namespace style = po::command_line_style;
+  try {
+    return po::command_line_parser(argc, argv)
+        .options(known)
+        .style(style::allow_long | style::long_allow_next | style::long_allow_adjacent |
+               style::allow_short | style::short_allow_next | style::allow_dash_for_short)
+        .allow_unregistered()
+        .run();
+  } catch (const po::invalid_command_line_syntax& e) {
+    if (e.kind() != po::invalid_command_line_syntax::missing_parameter)
+      throw config_failure{e.what()};
+    const auto& flag = e.get_option_name();
+    fail(flag, flag == "--config" ? "needs a file name" : "needs a value");
+  } catch (const po::error& e) {
+    throw config_failure{e.what()};
+  }
+}
+
+/// Whether `option` was written as a flag we know, in the one form we take (`--port 80`).
+bool well_formed(const po::option& option) {
+  if (option.unregistered || option.position_key >= 0 || option.original_tokens.empty())
+    return false;
+  const auto& written = option.original_tokens.front();
+  return written == "--" + option.string_key || (option.string_key == "help" && written == "-h");
+}
+
+bool asks_for_help(int argc, const char* const* argv) {
+  return std::any_of(argv + 1, argv + argc,
+                     [](std::string_view a) { return a == "--help" || a == "-h"; });
+}
+
+} // namespace
+
 config_result load_config(int argc, const char* const* argv) {
   config_result out;
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  // The file first, so that flags override it wherever they stand.
+  auto known = flags();
   config cfg;
   try {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i] == "--help" || args[i] == "-h") {
+    po::parsed_options parsed{&known};
+    try {
+      parsed = parse_flags(argc, argv, known);
+    } catch (const config_failure&) {
+      if (asks_for_help(argc, argv)) {
         out.help = true;
         return out;
       }
-      if (args[i] != "--config")
+      throw;
+    }
+    for (const auto& option : parsed.options)
+      if (option.string_key == "help" && well_formed(option)) {
+        out.help = true;
+        return out;
+      }
+    // The files first, so that flags override them wherever they stand.
+    for (const auto& option : parsed.options) {
+      if (option.string_key != "config" || !well_formed(option))
         continue;
-      if (i + 1 >= args.size())
-        fail("--config", "needs a file name");
-      std::string path{args[i + 1]};
+      const auto& path = option.value.front();
       std::ifstream file{path};
       if (!file)
         fail("--config", "cannot read '" + path + "'");
       std::ostringstream content;
       content << file.rdbuf();
-      auto parsed = parse_config(content.str(), cfg);
-      if (!parsed.value)
-        fail(path, parsed.error);
-      cfg = std::move(*parsed.value);
+      auto loaded = parse_config(content.str(), cfg);
+      if (!loaded.value)
+        fail(path, loaded.error);
+      cfg = std::move(*loaded.value);
     }
     // The admin key may come from the environment (kept out of files and process lists), as
     // `heraldctl` reads it; a key in the file wins.
@@ -280,25 +344,20 @@ config_result load_config(int argc, const char* const* argv) {
       if (cfg.admin.key.size() < 16)
         fail("HERALD_ADMIN_KEY", "must be at least 16 characters");
     }
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      auto flag = args[i];
-      auto next = [&]() -> std::string_view {
-        if (i + 1 >= args.size())
-          fail(flag, "needs a value");
-        return args[++i];
-      };
-      if (flag == "--config")
-        next();
-      else if (flag == "--bind")
-        cfg.bind = checked_bind(std::string{next()}, flag);
-      else if (flag == "--port")
-        cfg.port = parse_port(next(), flag);
-      else if (flag == "--admin-port")
-        cfg.admin.port = parse_port(next(), flag);
-      else if (flag == "--log-level")
-        cfg.log_level = checked_level(next(), flag);
-      else
-        fail(flag, "unknown option (see --help)");
+    for (const auto& option : parsed.options) {
+      if (!well_formed(option))
+        fail(option.original_tokens.empty() ? option.string_key : option.original_tokens.front(),
+             "unknown option (see --help)");
+      auto flag = "--" + option.string_key;
+      const auto value = option.value.empty() ? std::string{} : option.value.front();
+      if (option.string_key == "bind")
+        cfg.bind = checked_bind(value, flag);
+      else if (option.string_key == "port")
+        cfg.port = parse_port(value, flag);
+      else if (option.string_key == "admin-port")
+        cfg.admin.port = parse_port(value, flag);
+      else if (option.string_key == "log-level")
+        cfg.log_level = checked_level(value, flag);
     }
   } catch (const config_failure& f) {
     out.error = f.message;
