@@ -1,13 +1,9 @@
 #include "actors/connection.hpp"
 
-#include "actors/inspect.hpp"
-#include "actors/messages.hpp"
-#include "actors/sse_messages.hpp"
 #include "net/log.hpp"
 #include "net/service.hpp"
 #include "net/session.hpp"
 
-#include <any>
 #include <boost/json/object.hpp>
 #include <caf/actor_companion.hpp>
 #include <caf/actor_system.hpp>
@@ -21,7 +17,7 @@ namespace {
 /// The session's side of the link: turns session events into messages to the actor.
 class observer final : public net::session_observer {
  public:
-  explicit observer(caf::actor self) : self_(std::move(self)) {}
+  explicit observer(connection_actor self) : self_(std::move(self)) {}
 
   void on_request(net::request&& req) override { caf::anon_send(self_, std::move(req)); }
 
@@ -52,7 +48,7 @@ class observer final : public net::session_observer {
   const std::shared_ptr<sse_ack_state>& subscription() const noexcept { return ack_; }
 
  private:
-  caf::actor self_;
+  connection_actor self_;
   caf::actor group_;
   std::uint64_t subscriber_ = 0;
   std::shared_ptr<sse_ack_state> ack_;
@@ -98,10 +94,17 @@ caf::actor_companion* companion_of(const caf::actor& handle) {
 
 } // namespace
 
-caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::session> session,
-                            std::shared_ptr<const net::service> svc) {
-  auto handle = system.spawn<caf::actor_companion>();
-  auto* self = companion_of(handle);
+const connection_ref* connection_of(const net::connection_owner* owner) noexcept {
+  return dynamic_cast<const connection_ref*>(owner);
+}
+
+connection_actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::session> session,
+                                  std::shared_ptr<const net::service> svc) {
+  auto companion = system.spawn<caf::actor_companion>();
+  auto* self = companion_of(companion);
+  // A companion's behavior is untyped; its handle is given the protocol, so that senders
+  // are checked against it.
+  auto handle = caf::actor_cast<connection_actor>(companion);
   auto state = std::make_shared<connection_state>(
       connection_state{session, std::move(svc), std::make_shared<observer>(handle)});
   auto unit = std::make_shared<caf::scoped_execution_unit>(&system);
@@ -129,16 +132,16 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
   // (The factory holds the actor weakly: its behavior holds the factory.)
   net::responder_factory make_responder = [weak = caf::actor_cast<caf::weak_actor_ptr>(handle),
                                            weak_session = std::weak_ptr<net::session>{session}] {
-    return net::responder{
-        [weak](net::response res) {
-          if (auto strong = caf::actor_cast<caf::actor>(weak))
-            caf::anon_send(strong, std::move(res));
-        },
-        [weak](net::stream_head head) {
-          if (auto strong = caf::actor_cast<caf::actor>(weak))
-            caf::anon_send(strong, std::move(head));
-        },
-        std::any{connection_ref{caf::actor_cast<caf::actor>(weak), weak_session}}};
+    return net::responder{[weak](net::response res) {
+                            if (auto strong = caf::actor_cast<connection_actor>(weak))
+                              caf::anon_send(strong, std::move(res));
+                          },
+                          [weak](net::stream_head head) {
+                            if (auto strong = caf::actor_cast<connection_actor>(weak))
+                              caf::anon_send(strong, std::move(head));
+                          },
+                          std::make_shared<const connection_ref>(
+                              caf::actor_cast<connection_actor>(weak), weak_session)};
   };
   self->become(
       [state, make_responder](net::request& req) {
@@ -174,7 +177,7 @@ caf::actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::sess
     herald::log::debug("connection ", session->id(), " from ",
                        session->peer().address().to_string(), ":", session->peer().port(),
                        " opened");
-  session->set_owner(handle);
+  session->set_owner(std::make_shared<const connection_ref>(handle, session));
   session->start(state->link);
   return handle;
 }

@@ -4,11 +4,13 @@
 #include "actors/sse_messages.hpp"
 #include "actors/task_messages.hpp"
 #include "actors/task_record.hpp"
+#include "app/admin_errors.hpp"
 #include "app/ids.hpp"
 #include "app/keys.hpp"
 #include "app/metrics.hpp"
 #include "app/responses.hpp"
 #include "app/task_api.hpp"
+#include "app/task_errors.hpp"
 #include "net/responses.hpp"
 #include "net/utf8.hpp"
 
@@ -42,7 +44,7 @@ constexpr std::uint64_t default_task_limit = 1'000;
 /// no admin key, 401 (with a challenge) for a missing or wrong one.
 std::optional<net::response> refusal(const admin_context& ctx, const net::request_context& rq) {
   if (ctx.key.empty())
-    return net::error_response(net::http_error::admin_disabled);
+    return error_response(admin_api_error::disabled);
   if (same_key(presented_key(rq), ctx.key))
     return std::nullopt;
   auto out = net::error_response(net::http_error::unauthorized);
@@ -155,7 +157,7 @@ void show_task(const ctx_ptr& ctx, const net::request_context& rq, net::responde
               caf::make_message(actors::inspect_atom::value, id), ctx->deadline,
               [res = share(std::move(res)), id](json::value v) {
                 if (v.is_null())
-                  (*res)(error_body(net::http_error::task_not_found, id));
+                  (*res)(error_body(answer_of(task_api_error::not_found), id));
                 else
                   (*res)(net::json_response(net::status::ok, v));
               });
@@ -184,7 +186,7 @@ void show_group(const ctx_ptr& ctx, const net::request_context& rq, net::respond
   actors::ask(*ctx->system, ctx->directory, caf::make_message(actors::inspect_atom::value, name),
               ctx->deadline, [res = share(std::move(res))](json::value v) {
                 if (v.is_null())
-                  (*res)(net::error_response(net::http_error::group_not_found));
+                  (*res)(error_response(admin_api_error::group_not_found));
                 else
                   (*res)(net::json_response(net::status::ok, v));
               });

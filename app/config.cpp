@@ -4,11 +4,15 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/parsers.hpp>
+#include <boost/program_options/value_semantic.hpp>
 #include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 namespace herald::app {
@@ -45,11 +49,11 @@ std::string text(const json::value& v, std::string_view key) {
   return std::string{v.get_string()};
 }
 
+std::string address_check(const std::string& value);
+
 std::string checked_bind(std::string value, std::string_view key) {
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(value, ec);
-  if (ec)
-    fail(key, "'" + value + "' is not an IPv4 or IPv6 address");
+  if (auto why = address_check(value); !why.empty())
+    fail(key, why);
   return value;
 }
 
@@ -71,255 +75,152 @@ std::chrono::milliseconds millis(const json::value& v, std::string_view key, std
   return std::chrono::milliseconds{integer(v, key, min, max)};
 }
 
-/// One known key of an object and what to do with its value.
-struct field {
+constexpr std::int64_t hour_ms = 3'600'000;
+
+/// One key of the configuration document: its dotted name and how its value is read into a
+/// config. Built by `key` below, the one helper: the field's type says how it is read.
+struct key_rule {
   std::string_view name;
-  std::function<void(const json::value&, const std::string& key)> apply;
+  std::function<void(config&, const json::value&, const std::string& key)> apply;
 };
 
-/// Applies `fields` to `obj`; any key not among them stops start-up.
-void walk(const json::value& v, std::string_view where, const std::vector<field>& fields) {
+/// A check of a string field's value after it is read: empty when the value is accepted,
+/// else why not.
+using text_check = std::string (*)(const std::string&);
+
+/// The rule for key `name`, read into the field `access(config)` returns: an integer or a
+/// duration in milliseconds within [min, max], a bool, a string (then checked by `check`),
+/// or a log level.
+template <class Access>
+key_rule key(std::string_view name, Access access, std::int64_t min = 0, std::int64_t max = 0,
+             text_check check = nullptr) {
+  return {name, [=](config& c, const json::value& v, const std::string& k) {
+            auto& field = access(c);
+            using field_type = std::remove_reference_t<decltype(field)>;
+            if constexpr (std::is_same_v<field_type, bool>) {
+              field = boolean(v, k);
+            } else if constexpr (std::is_same_v<field_type, std::chrono::milliseconds>) {
+              field = millis(v, k, min, max);
+            } else if constexpr (std::is_same_v<field_type, std::string>) {
+              field = text(v, k);
+              if (check)
+                if (auto why = check(field); !why.empty())
+                  fail(k, why);
+            } else if constexpr (std::is_same_v<field_type, log::level>) {
+              field = checked_level(text(v, k), k);
+            } else {
+              static_assert(std::is_integral_v<field_type>);
+              field = static_cast<field_type>(integer(v, k, min, max));
+            }
+          }};
+}
+
+std::string address_check(const std::string& value) {
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(value, ec);
+  return ec ? "'" + value + "' is not an IPv4 or IPv6 address" : std::string{};
+}
+
+std::string publisher_key_check(const std::string& value) {
+  return !value.empty() && value.size() < 16
+             ? "must be empty (publishing disabled) or at least 16 characters"
+             : std::string{};
+}
+
+std::string admin_key_check(const std::string& value) {
+  return !value.empty() && value.size() < 16
+             ? "must be empty (admin API disabled) or at least 16 characters"
+             : std::string{};
+}
+
+/// Every key of the document, with its field, range and checks (SPEC and README:
+/// Configuration). The sections are the prefixes before the dot.
+const std::vector<key_rule>& rules() {
+  // clang-format off
+  static const std::vector<key_rule> table{
+      key("bind", [](config& c) -> auto& { return c.bind; }, 0, 0, address_check),
+      key("port", [](config& c) -> auto& { return c.port; }, 0, 65535),
+      key("log_level", [](config& c) -> auto& { return c.log_level; }),
+      key("io_threads", [](config& c) -> auto& { return c.io_threads; }, 1, 64),
+      key("scheduler_threads", [](config& c) -> auto& { return c.scheduler_threads; }, 1, 64),
+      key("shutdown_grace_ms", [](config& c) -> auto& { return c.shutdown_grace; }, 0, 10 * 60'000),
+
+      key("limits.max_connections", [](config& c) -> auto& { return c.limits.max_connections; }, 1, 1'000'000),
+      key("limits.header_limit_bytes", [](config& c) -> auto& { return c.limits.header_limit; }, 1024, 1024 * 1024),
+      key("limits.body_limit_bytes", [](config& c) -> auto& { return c.limits.body_limit; }, 0, std::int64_t{1} << 32),
+      key("limits.chunk_framing_limit_bytes", [](config& c) -> auto& { return c.limits.chunk_framing_limit; }, 64, 1024 * 1024),
+      key("limits.header_timeout_ms", [](config& c) -> auto& { return c.limits.header_timeout; }, 10, hour_ms),
+      key("limits.body_timeout_ms", [](config& c) -> auto& { return c.limits.body_timeout; }, 10, hour_ms),
+      key("limits.idle_timeout_ms", [](config& c) -> auto& { return c.limits.idle_timeout; }, 10, 24 * hour_ms),
+      key("limits.write_timeout_ms", [](config& c) -> auto& { return c.limits.write_timeout; }, 10, hour_ms),
+
+      key("sse.retry_ms", [](config& c) -> auto& { return c.sse.retry; }, 0, hour_ms),
+      key("sse.heartbeat_ms", [](config& c) -> auto& { return c.sse.heartbeat; }, 100, hour_ms),
+      key("sse.stream_lifetime_ms", [](config& c) -> auto& { return c.sse.stream_lifetime; }, 0, 7 * 24 * hour_ms),
+      key("sse.max_lag_bytes", [](config& c) -> auto& { return c.sse.groups.max_lag_bytes; }, 1024, std::int64_t{1} << 32),
+      key("sse.ring_events", [](config& c) -> auto& { return c.sse.groups.ring_events; }, 0, 10'000'000),
+      key("sse.ring_bytes", [](config& c) -> auto& { return c.sse.groups.ring_bytes; }, 0, std::int64_t{1} << 32),
+      key("sse.group_idle_ms", [](config& c) -> auto& { return c.sse.groups.idle_timeout; }, 10, 24 * hour_ms),
+      key("sse.publisher_key", [](config& c) -> auto& { return c.sse.publisher_key; }, 0, 0, publisher_key_check),
+      key("sse.publish_backlog", [](config& c) -> auto& { return c.sse.publish_backlog; }, 1, 10'000'000),
+      key("sse.max_groups", [](config& c) -> auto& { return c.sse.groups.max_groups; }, 1, 1'000'000),
+
+      key("tasks.retention_ms", [](config& c) -> auto& { return c.tasks.registry.retention; }, 0, 7 * 24 * hour_ms),
+      key("tasks.max_retained", [](config& c) -> auto& { return c.tasks.registry.max_retained; }, 1, 100'000'000),
+      key("tasks.cancel_grace_ms", [](config& c) -> auto& { return c.tasks.supervisor.cancel_grace; }, 0, hour_ms),
+      key("tasks.query_max_value_bytes", [](config& c) -> auto& { return c.tasks.query_max_value_bytes; }, 16, 64 * 1024),
+      key("tasks.max_held_bytes", [](config& c) -> auto& { return c.tasks.registry.max_held_bytes; }, 64 * 1024, std::int64_t{1} << 48),
+
+      key("demo.enabled", [](config& c) -> auto& { return c.demo.enabled; }),
+      key("demo.tick_ms", [](config& c) -> auto& { return c.demo.tick; }, 1, hour_ms),
+      key("demo.report_ms", [](config& c) -> auto& { return c.demo.report; }, 1, hour_ms),
+      key("demo.event_gap_ms", [](config& c) -> auto& { return c.demo.event_gap; }, 1, hour_ms),
+
+      key("admin.enabled", [](config& c) -> auto& { return c.admin.enabled; }),
+      key("admin.bind", [](config& c) -> auto& { return c.admin.bind; }, 0, 0, address_check),
+      key("admin.port", [](config& c) -> auto& { return c.admin.port; }, 0, 65535),
+      key("admin.key", [](config& c) -> auto& { return c.admin.key; }, 0, 0, admin_key_check),
+      key("admin.metrics_top_groups", [](config& c) -> auto& { return c.admin.metrics_top_groups; }, 0, 10'000),
+
+      key("ui.enabled", [](config& c) -> auto& { return c.ui.enabled; }),
+  };
+  // clang-format on
+  return table;
+}
+
+/// Whether `name` is a section of the document (the part before a dot of some key).
+bool is_section(std::string_view name) {
+  const auto& table = rules();
+  return std::any_of(table.begin(), table.end(), [name](const key_rule& r) {
+    auto dot = r.name.find('.');
+    return dot != std::string_view::npos && r.name.substr(0, dot) == name;
+  });
+}
+
+/// Applies the members of object `v` (the document, or the section `where`) in their order;
+/// any key that no rule names stops start-up.
+void walk(config& c, const json::value& v, std::string_view where) {
   if (!v.is_object())
     fail(where.empty() ? "configuration" : where, "must be a JSON object");
+  const auto& table = rules();
   for (const auto& [name, value] : v.get_object()) {
     std::string key =
         where.empty() ? std::string{name} : std::string{where} + "." + std::string{name};
-    auto it = std::find_if(fields.begin(), fields.end(),
-                           [n = std::string_view{name}](const field& f) { return f.name == n; });
-    if (it == fields.end())
+    if (where.empty() && is_section(key)) {
+      walk(c, value, key);
+      continue;
+    }
+    // A dotted name is a key of a section only when written inside it.
+    auto it = std::find_if(table.begin(), table.end(),
+                           [&key](const key_rule& r) { return r.name == key; });
+    if (it == table.end() || (where.empty() && key.find('.') != std::string::npos))
       fail(key, "unknown key");
-    it->apply(value, key);
+    it->apply(c, value, key);
   }
 }
 
-constexpr std::int64_t hour_ms = 3'600'000;
-
-void apply_limits(net::limits& l, const json::value& v) {
-  walk(v, "limits",
-       {
-           {"max_connections",
-            [&](auto& x, auto& k) {
-              l.max_connections = integer(x, k, 1, 1'000'000);
-            }},
-           {"header_limit_bytes",
-            [&](auto& x, auto& k) {
-              l.header_limit = static_cast<std::uint32_t>(integer(x, k, 1024, 1024 * 1024));
-            }},
-           {"body_limit_bytes",
-            [&](auto& x, auto& k) {
-              l.body_limit = static_cast<std::uint64_t>(integer(x, k, 0, std::int64_t{1} << 32));
-            }},
-           {"chunk_framing_limit_bytes",
-            [&](auto& x, auto& k) {
-              l.chunk_framing_limit = static_cast<std::uint32_t>(integer(x, k, 64, 1024 * 1024));
-            }},
-           {"header_timeout_ms",
-            [&](auto& x, auto& k) {
-              l.header_timeout = millis(x, k, 10, hour_ms);
-            }},
-           {"body_timeout_ms",
-            [&](auto& x, auto& k) {
-              l.body_timeout = millis(x, k, 10, hour_ms);
-            }},
-           {"idle_timeout_ms",
-            [&](auto& x, auto& k) {
-              l.idle_timeout = millis(x, k, 10, 24 * hour_ms);
-            }},
-           {"write_timeout_ms",
-            [&](auto& x, auto& k) {
-              l.write_timeout = millis(x, k, 10, hour_ms);
-            }},
-       });
-}
-
-void apply_tasks(task_settings& t, const json::value& v) {
-  walk(v, "tasks",
-       {
-           {"retention_ms",
-            [&](auto& x, auto& k) {
-              t.retention = millis(x, k, 0, 7 * 24 * hour_ms);
-            }},
-           {"max_retained",
-            [&](auto& x, auto& k) {
-              t.max_retained = static_cast<std::size_t>(integer(x, k, 1, 100'000'000));
-            }},
-           {"cancel_grace_ms",
-            [&](auto& x, auto& k) {
-              t.cancel_grace = millis(x, k, 0, hour_ms);
-            }},
-           {"query_max_value_bytes",
-            [&](auto& x, auto& k) {
-              t.query_max_value_bytes = static_cast<std::size_t>(integer(x, k, 16, 64 * 1024));
-            }},
-           {"max_held_bytes",
-            [&](auto& x, auto& k) {
-              t.max_held_bytes =
-                  static_cast<std::uint64_t>(integer(x, k, 64 * 1024, std::int64_t{1} << 48));
-            }},
-       });
-}
-
-void apply_sse(sse_config& c, const json::value& v) {
-  walk(v, "sse",
-       {
-           {"retry_ms",
-            [&](auto& x, auto& k) {
-              c.retry = millis(x, k, 0, hour_ms);
-            }},
-           {"heartbeat_ms",
-            [&](auto& x, auto& k) {
-              c.heartbeat = millis(x, k, 100, hour_ms);
-            }},
-           {"stream_lifetime_ms",
-            [&](auto& x, auto& k) {
-              c.stream_lifetime = millis(x, k, 0, 7 * 24 * hour_ms);
-            }},
-           {"max_lag_bytes",
-            [&](auto& x, auto& k) {
-              c.max_lag_bytes =
-                  static_cast<std::uint64_t>(integer(x, k, 1024, std::int64_t{1} << 32));
-            }},
-           {"ring_events",
-            [&](auto& x, auto& k) {
-              c.ring_events = static_cast<std::size_t>(integer(x, k, 0, 10'000'000));
-            }},
-           {"ring_bytes",
-            [&](auto& x, auto& k) {
-              c.ring_bytes = static_cast<std::size_t>(integer(x, k, 0, std::int64_t{1} << 32));
-            }},
-           {"group_idle_ms",
-            [&](auto& x, auto& k) {
-              c.group_idle = millis(x, k, 10, 24 * hour_ms);
-            }},
-           {"publisher_key",
-            [&](auto& x, auto& k) {
-              c.publisher_key = text(x, k);
-              if (!c.publisher_key.empty() && c.publisher_key.size() < 16)
-                fail(k, "must be empty (publishing disabled) or at least 16 characters");
-            }},
-           {"publish_backlog",
-            [&](auto& x, auto& k) {
-              c.publish_backlog = static_cast<std::size_t>(integer(x, k, 1, 10'000'000));
-            }},
-           {"max_groups",
-            [&](auto& x, auto& k) {
-              c.max_groups = static_cast<std::size_t>(integer(x, k, 1, 1'000'000));
-            }},
-       });
-}
-
-void apply_demo(demo_settings& d, const json::value& v) {
-  walk(v, "demo",
-       {
-           {"enabled",
-            [&](auto& x, auto& k) {
-              d.enabled = boolean(x, k);
-            }},
-           {"tick_ms",
-            [&](auto& x, auto& k) {
-              d.tick = millis(x, k, 1, hour_ms);
-            }},
-           {"report_ms",
-            [&](auto& x, auto& k) {
-              d.report = millis(x, k, 1, hour_ms);
-            }},
-           {"event_gap_ms",
-            [&](auto& x, auto& k) {
-              d.event_gap = millis(x, k, 1, hour_ms);
-            }},
-       });
-}
-
-void apply_admin(admin_config& a, const json::value& v) {
-  walk(v, "admin",
-       {
-           {"enabled",
-            [&](auto& x, auto& k) {
-              a.enabled = boolean(x, k);
-            }},
-           {"bind",
-            [&](auto& x, auto& k) {
-              a.bind = checked_bind(text(x, k), k);
-            }},
-           {"port",
-            [&](auto& x, auto& k) {
-              a.port = static_cast<std::uint16_t>(integer(x, k, 0, 65535));
-            }},
-           {"key",
-            [&](auto& x, auto& k) {
-              a.key = text(x, k);
-              if (!a.key.empty() && a.key.size() < 16)
-                fail(k, "must be empty (admin API disabled) or at least 16 characters");
-            }},
-           {"metrics_top_groups",
-            [&](auto& x, auto& k) {
-              a.metrics_top_groups = static_cast<std::size_t>(integer(x, k, 0, 10'000));
-            }},
-       });
-}
-
-void apply_ui(ui_settings& u, const json::value& v) {
-  walk(v, "ui",
-       {
-           {"enabled",
-            [&](auto& x, auto& k) {
-              u.enabled = boolean(x, k);
-            }},
-       });
-}
-
 void apply_document(config& c, const json::value& doc) {
-  walk(doc, "",
-       {
-           {"bind",
-            [&](auto& x, auto& k) {
-              c.bind = checked_bind(text(x, k), k);
-            }},
-           {"port",
-            [&](auto& x, auto& k) {
-              c.port = static_cast<std::uint16_t>(integer(x, k, 0, 65535));
-            }},
-           {"log_level",
-            [&](auto& x, auto& k) {
-              c.log_level = checked_level(text(x, k), k);
-            }},
-           {"io_threads",
-            [&](auto& x, auto& k) {
-              c.io_threads = static_cast<unsigned>(integer(x, k, 1, 64));
-            }},
-           {"scheduler_threads",
-            [&](auto& x, auto& k) {
-              c.scheduler_threads = static_cast<unsigned>(integer(x, k, 1, 64));
-            }},
-           {"shutdown_grace_ms",
-            [&](auto& x, auto& k) {
-              c.shutdown_grace = millis(x, k, 0, 10 * 60'000);
-            }},
-           {"limits",
-            [&](auto& x, auto&) {
-              apply_limits(c.limits, x);
-            }},
-           {"sse",
-            [&](auto& x, auto&) {
-              apply_sse(c.sse, x);
-            }},
-           {"tasks",
-            [&](auto& x, auto&) {
-              apply_tasks(c.tasks, x);
-            }},
-           {"demo",
-            [&](auto& x, auto&) {
-              apply_demo(c.demo, x);
-            }},
-           {"admin",
-            [&](auto& x, auto&) {
-              apply_admin(c.admin, x);
-            }},
-           {"ui",
-            [&](auto& x, auto&) {
-              apply_ui(c.ui, x);
-            }},
-       });
+  walk(c, doc, "");
 }
 
 std::uint16_t parse_port(std::string_view s, std::string_view key) {
@@ -349,31 +250,92 @@ config_result parse_config(std::string_view json_text, config base) {
   return out;
 }
 
+namespace {
+
+namespace po = boost::program_options;
+
+/// The flags of `herald` (the usage text below describes them). Every one may repeat: files
+/// apply in order, and the last of any other flag wins.
+po::options_description flags() {
+  po::options_description out;
+  out.add_options()("config", po::value<std::vector<std::string>>())(
+      "bind", po::value<std::vector<std::string>>())("port", po::value<std::vector<std::string>>())(
+      "admin-port", po::value<std::vector<std::string>>())(
+      "log-level", po::value<std::vector<std::string>>())("help,h", "");
+  return out;
+}
+
+/// The command line as words and flags: `--flag value` only (no `--flag=value`, no
+/// abbreviations); words that are no flag are kept, to be refused by name.
+po::parsed_options parse_flags(int argc, const char* const* argv,
+                               const po::options_description& known) {
+  namespace style = po::command_line_style;
+  try {
+    return po::command_line_parser(argc, argv)
+        .options(known)
+        .style(style::allow_long | style::long_allow_next | style::long_allow_adjacent |
+               style::allow_short | style::short_allow_next | style::allow_dash_for_short)
+        .allow_unregistered()
+        .run();
+  } catch (const po::invalid_command_line_syntax& e) {
+    if (e.kind() != po::invalid_command_line_syntax::missing_parameter)
+      throw config_failure{e.what()};
+    const auto& flag = e.get_option_name();
+    fail(flag, flag == "--config" ? "needs a file name" : "needs a value");
+  } catch (const po::error& e) {
+    throw config_failure{e.what()};
+  }
+}
+
+/// Whether `option` was written as a flag we know, in the one form we take (`--port 80`).
+bool well_formed(const po::option& option) {
+  if (option.unregistered || option.position_key >= 0 || option.original_tokens.empty())
+    return false;
+  const auto& written = option.original_tokens.front();
+  return written == "--" + option.string_key || (option.string_key == "help" && written == "-h");
+}
+
+bool asks_for_help(int argc, const char* const* argv) {
+  return std::any_of(argv + 1, argv + argc,
+                     [](std::string_view a) { return a == "--help" || a == "-h"; });
+}
+
+} // namespace
+
 config_result load_config(int argc, const char* const* argv) {
   config_result out;
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  // The file first, so that flags override it wherever they stand.
+  auto known = flags();
   config cfg;
   try {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      if (args[i] == "--help" || args[i] == "-h") {
+    po::parsed_options parsed{&known};
+    try {
+      parsed = parse_flags(argc, argv, known);
+    } catch (const config_failure&) {
+      if (asks_for_help(argc, argv)) {
         out.help = true;
         return out;
       }
-      if (args[i] != "--config")
+      throw;
+    }
+    for (const auto& option : parsed.options)
+      if (option.string_key == "help" && well_formed(option)) {
+        out.help = true;
+        return out;
+      }
+    // The files first, so that flags override them wherever they stand.
+    for (const auto& option : parsed.options) {
+      if (option.string_key != "config" || !well_formed(option))
         continue;
-      if (i + 1 >= args.size())
-        fail("--config", "needs a file name");
-      std::string path{args[i + 1]};
+      const auto& path = option.value.front();
       std::ifstream file{path};
       if (!file)
         fail("--config", "cannot read '" + path + "'");
       std::ostringstream content;
       content << file.rdbuf();
-      auto parsed = parse_config(content.str(), cfg);
-      if (!parsed.value)
-        fail(path, parsed.error);
-      cfg = std::move(*parsed.value);
+      auto loaded = parse_config(content.str(), cfg);
+      if (!loaded.value)
+        fail(path, loaded.error);
+      cfg = std::move(*loaded.value);
     }
     // The admin key may come from the environment (kept out of files and process lists), as
     // `heraldctl` reads it; a key in the file wins.
@@ -382,25 +344,20 @@ config_result load_config(int argc, const char* const* argv) {
       if (cfg.admin.key.size() < 16)
         fail("HERALD_ADMIN_KEY", "must be at least 16 characters");
     }
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      auto flag = args[i];
-      auto next = [&]() -> std::string_view {
-        if (i + 1 >= args.size())
-          fail(flag, "needs a value");
-        return args[++i];
-      };
-      if (flag == "--config")
-        next();
-      else if (flag == "--bind")
-        cfg.bind = checked_bind(std::string{next()}, flag);
-      else if (flag == "--port")
-        cfg.port = parse_port(next(), flag);
-      else if (flag == "--admin-port")
-        cfg.admin.port = parse_port(next(), flag);
-      else if (flag == "--log-level")
-        cfg.log_level = checked_level(next(), flag);
-      else
-        fail(flag, "unknown option (see --help)");
+    for (const auto& option : parsed.options) {
+      if (!well_formed(option))
+        fail(option.original_tokens.empty() ? option.string_key : option.original_tokens.front(),
+             "unknown option (see --help)");
+      auto flag = "--" + option.string_key;
+      const auto value = option.value.empty() ? std::string{} : option.value.front();
+      if (option.string_key == "bind")
+        cfg.bind = checked_bind(value, flag);
+      else if (option.string_key == "port")
+        cfg.port = parse_port(value, flag);
+      else if (option.string_key == "admin-port")
+        cfg.admin.port = parse_port(value, flag);
+      else if (option.string_key == "log-level")
+        cfg.log_level = checked_level(value, flag);
     }
   } catch (const config_failure& f) {
     out.error = f.message;

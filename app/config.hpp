@@ -1,5 +1,8 @@
 #pragma once
 
+#include "actors/route_supervisor.hpp"
+#include "actors/sse_group.hpp"
+#include "actors/task_registry.hpp"
 #include "net/limits.hpp"
 #include "net/log.hpp"
 
@@ -11,29 +14,39 @@
 
 namespace herald::app {
 
-/// Task housekeeping (SPEC §4.3).
+/// Tasks (SPEC §4.3): the registry's and the supervisors' own settings, where their fields
+/// and defaults are written, and what the task endpoints add.
+///
+/// Read from the configuration: `registry.retention` (`tasks.retention_ms`: how long a
+/// finished task stays readable before `GET /tasks/{id}` answers 404), `registry.max_retained`
+/// (finished tasks kept at most; beyond it the oldest are forgotten before their retention
+/// ends), `registry.max_held_bytes` (bytes the held tasks may occupy: request bodies and
+/// targets while a task is unfinished, results, errors, event logs and a fixed part per task;
+/// to admit a task past it the oldest finished tasks are forgotten first, and when unfinished
+/// tasks fill it invocations are answered 503 with `Retry-After` and nothing is created), and
+/// `supervisor.cancel_grace` (`tasks.cancel_grace_ms`: how long an aborted task's body may
+/// take to return before its slot goes to the next task).
 struct task_settings {
-  /// How long a finished task stays readable before `GET /tasks/{id}` answers 404.
-  std::chrono::milliseconds retention{10 * 60 * 1000};
-  /// Finished tasks kept at most; beyond it the oldest are forgotten before their retention
-  /// ends (memory stays bounded on a busy node).
-  std::size_t max_retained = 100'000;
-  /// Bytes the held tasks may occupy: request bodies and targets (while a task is unfinished),
-  /// results, errors, event logs and a fixed part per task. To admit a task past it, the
-  /// oldest finished tasks are forgotten first; when unfinished tasks fill it, invocations
-  /// are answered 503 with `Retry-After` and nothing is created.
-  std::uint64_t max_held_bytes = 256 * 1024 * 1024;
-  /// How long an aborted task's body may take to return before its slot goes to the next
-  /// task (the task is `Aborted` at once either way).
-  std::chrono::milliseconds cancel_grace{5'000};
+  actors::registry_settings registry;
+  actors::supervisor_settings supervisor;
   /// A `POST /tasks/query` filter whose string value (a LIKE pattern, say) is longer than this
   /// is refused with 400: matching costs grow with the pattern (a run of it with `?` costs a
   /// machine word per 64 of its characters per character of the field). 16 to 65536.
   std::size_t query_max_value_bytes = 1024;
 };
 
-/// Server-Sent Events (SPEC §4.5–§4.6).
-struct sse_config {
+/// Server-Sent Events (SPEC §4.5–§4.6): the groups' own settings, where their fields and
+/// defaults are written, and what the SSE endpoints add.
+///
+/// Read from the configuration into `groups`: `max_lag_bytes` (bytes a subscriber may have
+/// unwritten before it is disconnected as too slow), `ring_events` and `ring_bytes` (the
+/// replay ring of each group), `idle_timeout` (`sse.group_idle_ms`: a group with no
+/// subscribers and no events for this long stops, re-created on demand) and `max_groups`
+/// (live groups that no route declared, at most: past it, subscribing to or publishing into a
+/// new group answers 503 with `Retry-After` until idle groups stop; groups of routes do not
+/// count).
+struct sse_settings {
+  actors::sse_settings groups;
   /// The `retry:` each stream starts with: how long a browser waits before reconnecting.
   std::chrono::milliseconds retry{3'000};
   /// A `: ping` comment goes out on a stream that sent nothing for this long.
@@ -41,24 +54,12 @@ struct sse_config {
   /// A stream is ended after this long (clients reconnect and resume with `Last-Event-ID`),
   /// so long-lived connections are spread again over the nodes behind a balancer; 0: never.
   std::chrono::milliseconds stream_lifetime{0};
-  /// Bytes a subscriber may have unwritten (sent to it, not yet written to its socket) before
-  /// it is disconnected as too slow.
-  std::uint64_t max_lag_bytes = 1024 * 1024;
-  /// The replay ring of each group: events and bytes kept at most, for resuming clients.
-  std::size_t ring_events = 1000;
-  std::size_t ring_bytes = 4 * 1024 * 1024;
-  /// A group with no subscribers and no events for this long stops (re-created on demand).
-  std::chrono::milliseconds group_idle{60'000};
   /// The key that allows `POST /sse/{group}` (`X-API-Key` or `Authorization: Bearer`); empty
   /// means publishing over HTTP is disabled (403).
   std::string publisher_key;
   /// Publications waiting to be handled beyond which publishing is refused for a moment
   /// (C++ `publish` returns false, HTTP answers 503 with `Retry-After`).
   std::size_t publish_backlog = 10'000;
-  /// Live groups that no route declared, at most (each costs an actor and its replay ring):
-  /// past it, subscribing to or publishing into a new group answers 503 with `Retry-After`
-  /// until idle groups stop (`group_idle_ms`). Groups of routes do not count.
-  std::size_t max_groups = 10'000;
 };
 
 /// The demo app of SPEC §6, served by the binary unless disabled; durations configurable so
@@ -75,7 +76,7 @@ struct demo_settings {
 
 /// The admin API and `/metrics` (SPEC §4.9): a listener of their own, on loopback unless
 /// configured otherwise, so that operations traffic never shares a port with the public one.
-struct admin_config {
+struct admin_settings {
   /// False: no admin listener at all.
   bool enabled = true;
   std::string bind = "127.0.0.1";
@@ -96,7 +97,8 @@ struct ui_settings {
 };
 
 /// The node's whole configuration: one immutable value, validated before anything starts.
-/// Every field's default is written here and documented in the README.
+/// Every field's default is written once, here or in the settings of the component it
+/// configures, and documented in the README.
 struct config {
   /// Address to listen on.
   std::string bind = "127.0.0.1";
@@ -111,9 +113,9 @@ struct config {
   std::chrono::milliseconds shutdown_grace{10'000};
   net::limits limits;
   task_settings tasks;
-  sse_config sse;
+  sse_settings sse;
   demo_settings demo;
-  admin_config admin;
+  admin_settings admin;
   ui_settings ui;
 };
 

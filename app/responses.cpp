@@ -12,17 +12,17 @@ net::response encoded(net::status code, const boost::json::value& body, net::med
   return net::make_response(code, net::encode(body, media, root), net::content_type(media));
 }
 
-net::response error_body(net::http_error e, std::string_view id, std::string_view message,
-                         net::media_type media) {
+net::response error_body(const net::error_answer& e, std::string_view id,
+                         std::string_view message, net::media_type media) {
   boost::json::object body;
   if (!id.empty())
     body["Id"] = id;
   body["Error"] = message;
-  return encoded(net::status_of(e), body, media, "Error");
+  return encoded(e.code, body, media, "Error");
 }
 
-net::response error_body(net::http_error e, std::string_view id, net::media_type media) {
-  return error_body(e, id, net::message_of(e), media);
+net::response error_body(const net::error_answer& e, std::string_view id, net::media_type media) {
+  return error_body(e, id, e.message, media);
 }
 
 net::response invalid_json(const boost::system::error_code& ec, net::media_type media) {

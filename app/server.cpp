@@ -115,12 +115,6 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   log::set_level(s.cfg.log_level);
   // The registry publishes task events into groups, and per-task streams replay from the
   // registry: each needs the other, so the directory learns the registry by message.
-  actors::sse_settings group_settings;
-  group_settings.ring_events = s.cfg.sse.ring_events;
-  group_settings.ring_bytes = s.cfg.sse.ring_bytes;
-  group_settings.max_lag_bytes = s.cfg.sse.max_lag_bytes;
-  group_settings.idle_timeout = s.cfg.sse.group_idle;
-  group_settings.max_groups = s.cfg.sse.max_groups;
   actors::sse_links group_links;
   group_links.latency = s.publish_latency;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
@@ -129,12 +123,8 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
-  s.sse_directory = actors::spawn_sse_directory(s.system, group_settings, group_links);
-  actors::registry_settings registry_settings;
-  registry_settings.retention = s.cfg.tasks.retention;
-  registry_settings.max_retained = s.cfg.tasks.max_retained;
-  registry_settings.max_held_bytes = s.cfg.tasks.max_held_bytes;
-  s.registry = actors::spawn_task_registry(s.system, registry_settings, s.sse_directory);
+  s.sse_directory = actors::spawn_sse_directory(s.system, s.cfg.sse.groups, group_links);
+  s.registry = actors::spawn_task_registry(s.system, s.cfg.tasks.registry, s.sse_directory);
   caf::anon_send(s.sse_directory, caf::put_atom::value,
                  actors::task_replay_source_actor{s.registry});
   s.sse = std::make_shared<sse_context>();
@@ -211,9 +201,8 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
                                       : std::function<std::string()>{random_task_id};
   // Declare the route first: a malformed or duplicate pattern throws before any actor exists.
   auto& s = *impl_;
-  actors::supervisor_settings settings;
-  settings.cancel_grace = s.cfg.tasks.cancel_grace;
-  auto supervisor = actors::spawn_route_supervisor(s.system, spec, s.registry, settings, s.census);
+  auto supervisor =
+      actors::spawn_route_supervisor(s.system, spec, s.registry, s.cfg.tasks.supervisor, s.census);
   try {
     s.service->add_deferred(method, pattern, invoke_handler(spec, supervisor, std::move(make_id)));
     // Several routes on one path (GET and POST /jobs) share one events endpoint.
@@ -314,9 +303,9 @@ void server::impl::start_admin() {
   ctx->connections = [l = std::weak_ptr<net::listener>{listener}] {
     std::vector<caf::actor> out;
     if (auto strong = l.lock())
-      for (auto& owner : strong->sessions().owners())
-        if (const auto* a = std::any_cast<caf::actor>(&owner))
-          out.push_back(*a);
+      for (const auto& owner : strong->sessions().owners())
+        if (const auto* connection = actors::connection_of(owner.get()))
+          out.push_back(caf::actor_cast<caf::actor>(connection->actor()));
     return out;
   };
   ctx->counters = [l = std::weak_ptr<net::listener>{listener}, started = started_at] {

@@ -6,6 +6,8 @@
 #include "app/ids.hpp"
 #include "app/keys.hpp"
 #include "app/responses.hpp"
+#include "app/sse_errors.hpp"
+#include "app/task_errors.hpp"
 #include "net/negotiate.hpp"
 #include "net/responses.hpp"
 #include "net/sse_frame.hpp"
@@ -41,7 +43,7 @@ std::optional<actors::sse_position> resume_point(const net::request_context& rq)
   return std::nullopt;
 }
 
-net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
+net::stream_head stream_head_for(const sse_settings& cfg, const stream_target& t,
                                  std::string_view client_id, std::string replay) {
   net::stream_head h;
   h.head = net::response{net::status::ok, 11};
@@ -73,7 +75,7 @@ net::stream_head stream_head_for(const sse_config& cfg, const stream_target& t,
 /// 503 for a new group past `sse.max_groups`. Room comes back when idle groups stop, at the
 /// latest one idle period after their last use: that is the `Retry-After`.
 net::response no_room_response(std::chrono::milliseconds group_idle) {
-  auto out = net::error_response(net::http_error::too_many_groups);
+  auto out = error_response(sse_api_error::too_many_groups);
   auto seconds = (group_idle.count() + 999) / 1000;
   out.set(net::http::field::retry_after, std::to_string(std::max<std::int64_t>(1, seconds)));
   return out;
@@ -91,15 +93,15 @@ net::response invalid_group_name() {
 void open_stream(const sse_context& ctx, const net::request_context& rq, net::responder res,
                  stream_target t) {
   if (!net::accepts_event_stream(rq.header("Accept"))) {
-    res(net::error_response(net::http_error::not_event_stream));
+    res(error_response(sse_api_error::not_event_stream));
     return;
   }
-  const auto* connection = std::any_cast<actors::connection_ref>(&res.connection());
-  if (!connection || !connection->actor || !res.can_stream())
+  const auto* connection = actors::connection_of(res.connection().get());
+  if (!connection || !connection->actor() || !res.can_stream())
     throw std::logic_error("this connection cannot carry an event stream");
   actors::sse_subscription sub;
-  sub.subscriber = connection->actor;
-  sub.session = connection->session;
+  sub.subscriber = caf::actor_cast<caf::actor>(connection->actor());
+  sub.session = connection->session();
   sub.task_id = t.task_id;
   sub.route_id = t.route_id;
   sub.last = resume_point(rq);
@@ -108,13 +110,14 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
   sub.accept = [shared, cfg = ctx.cfg, t, client_id](actors::sse_acceptance a) {
     shared->open_stream(stream_head_for(cfg, t, client_id, std::move(a.replay)));
   };
-  sub.refuse = [shared, id = t.task_id, retry = ctx.cfg.group_idle](actors::sse_refusal why) {
+  sub.refuse = [shared, id = t.task_id,
+                retry = ctx.cfg.groups.idle_timeout](actors::sse_refusal why) {
     if (why == actors::sse_refusal::finished)
       (*shared)(net::response{net::status::no_content, 11});
     else if (why == actors::sse_refusal::no_room)
       (*shared)(no_room_response(retry));
     else
-      (*shared)(error_body(net::http_error::task_not_found, id));
+      (*shared)(error_body(answer_of(task_api_error::not_found), id));
   };
   auto group = t.group;
   caf::anon_send(ctx.directory, actors::sse_subscribe_atom::value, std::move(group),
@@ -135,7 +138,7 @@ bool reserve(const sse_context& ctx) {
 void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::request_context& rq,
                     net::responder res) {
   if (ctx->cfg.publisher_key.empty()) {
-    res(net::error_response(net::http_error::publishing_disabled));
+    res(error_response(sse_api_error::publishing_disabled));
     return;
   }
   if (!same_key(presented_key(rq), ctx->cfg.publisher_key)) {
@@ -157,7 +160,7 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   }
   const auto* obj = body.if_object();
   auto bad = [&](std::string_view why) {
-    res(error_body(net::http_error::invalid_sse_event, {}, why));
+    res(error_body(answer_of(sse_api_error::invalid_event), {}, why));
   };
   if (!obj)
     return bad(R"(The body must be an object: {"event": "...", "data": ..., "id": "..."})");
@@ -183,14 +186,15 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
     pub.key = std::string{id->get_string()};
   }
   if (!reserve(*ctx)) {
-    auto out = net::error_response(net::http_error::publish_backlog);
+    auto out = error_response(sse_api_error::publish_backlog);
     out.set(net::http::field::retry_after, "1");
     res(std::move(out));
     return;
   }
   pub.backlog = ctx->backlog;
   auto shared = std::make_shared<net::responder>(std::move(res));
-  pub.reply = [shared, group, retry = ctx->cfg.group_idle](const actors::sse_published& p) {
+  pub.reply = [shared, group,
+               retry = ctx->cfg.groups.idle_timeout](const actors::sse_published& p) {
     if (p.no_room) {
       (*shared)(no_room_response(retry));
       return;
@@ -257,7 +261,7 @@ void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
                        t.task_id = *id;
                        t.route_id = route_id;
                        if (t.task_id.empty()) {
-                         res(error_body(net::http_error::task_not_found, {}));
+                         res(error_body(answer_of(task_api_error::not_found), {}));
                          return;
                        }
                        if (!net::valid_name(t.task_id)) {

@@ -22,7 +22,7 @@ namespace herald::app {
 
 /// What the SSE endpoints share.
 struct sse_context {
-  sse_config cfg;
+  sse_settings cfg;
   actors::sse_directory_actor directory;
   /// Publications sent to groups and not yet handled by them.
   std::shared_ptr<std::atomic<std::int64_t>> backlog =

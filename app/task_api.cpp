@@ -4,6 +4,7 @@
 #include "actors/task_query.hpp"
 #include "app/ids.hpp"
 #include "app/sse_api.hpp"
+#include "app/task_errors.hpp"
 #include "net/responses.hpp"
 #include "net/utf8.hpp"
 
@@ -18,26 +19,6 @@ namespace herald::app {
 
 namespace json = boost::json;
 using actors::task_error;
-
-net::http_error http_error_of(task_error e) noexcept {
-  switch (e) {
-  case task_error::not_found:
-    return net::http_error::task_not_found;
-  case task_error::finished:
-    return net::http_error::task_finished;
-  case task_error::not_cancellable:
-    return net::http_error::task_not_cancellable;
-  case task_error::queue_full:
-    return net::http_error::queue_full;
-  case task_error::duplicate_id:
-    return net::http_error::task_id_taken;
-  case task_error::shutting_down:
-    return net::http_error::shutting_down;
-  case task_error::over_budget:
-    return net::http_error::tasks_over_budget;
-  }
-  return net::http_error::internal;
-}
 
 namespace {
 
@@ -74,7 +55,7 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
                             std::string_view root) {
   if (!reply.error)
     return encoded(ok, reply.body, media, root);
-  auto e = http_error_of(*reply.error);
+  auto e = answer_of(*reply.error);
   auto res = error_body(e, reply.id, media);
   if (*reply.error == task_error::queue_full || *reply.error == task_error::over_budget)
     res.set(net::http::field::retry_after,
@@ -201,7 +182,7 @@ void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
         }
         auto parsed = actors::task_query::parse(filter, query_max_value_bytes);
         if (auto* err = std::get_if<actors::query_error>(&parsed)) {
-          res(error_body(net::http_error::invalid_task_query, {}, err->message, *media));
+          res(error_body(answer_of(task_api_error::invalid_query), {}, err->message, *media));
           return;
         }
         auto query = std::make_shared<const actors::task_query>(

@@ -21,12 +21,10 @@
 
 namespace herald::app {
 
-/// The HTTP error that carries a task error.
-net::http_error http_error_of(actors::task_error e) noexcept;
 
 /// The response for a reply: on success `ok` with the body in `media`; on error the status of
-/// its `http_error` with `{Id, Error}` (and `Retry-After` for a full queue or budget). `root` names
-/// the XML root element.
+/// its row in task_errors.hpp with `{Id, Error}` (and `Retry-After` for a full queue or budget).
+/// `root` names the XML root element.
 net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
                             std::string_view root = "Task");
 

@@ -30,38 +30,11 @@ status status_of(http_error e) noexcept {
     return status::service_unavailable;
   case http_error::invalid_json:
   case http_error::invalid_parameter:
-  case http_error::invalid_task_query:
     return status::bad_request;
   case http_error::not_acceptable:
     return status::not_acceptable;
-  case http_error::task_not_found:
-    return status::not_found;
-  case http_error::task_finished:
-    return status::gone;
-  case http_error::task_not_cancellable:
-    return status::locked;
-  case http_error::task_id_taken:
-    return status::conflict;
-  case http_error::queue_full:
-    return status::too_many_requests;
-  case http_error::tasks_over_budget:
-    return status::service_unavailable;
-  case http_error::not_event_stream:
-    return status::not_acceptable;
-  case http_error::invalid_sse_event:
-    return status::bad_request;
   case http_error::unauthorized:
     return status::unauthorized;
-  case http_error::publishing_disabled:
-    return status::forbidden;
-  case http_error::publish_backlog:
-    return status::service_unavailable;
-  case http_error::admin_disabled:
-    return status::forbidden;
-  case http_error::group_not_found:
-    return status::not_found;
-  case http_error::too_many_groups:
-    return status::service_unavailable;
   case http_error::invalid_name:
     return status::bad_request;
   case http_error::internal:
@@ -98,40 +71,11 @@ std::string_view message_of(http_error e) noexcept {
     return "Request body is not valid JSON";
   case http_error::invalid_parameter:
     return "Invalid query parameter";
-  case http_error::invalid_task_query:
-    return "The query provided has an invalid format.";
   case http_error::not_acceptable:
     return "None of the accepted media types is available: "
            "application/json, application/yaml, application/xml";
-  // The next three are Pode's own sentences, kept for clients that match on them.
-  case http_error::task_not_found:
-    return "No Async Route operation Found";
-  case http_error::task_finished:
-    return "The Task is already completed.";
-  case http_error::task_not_cancellable:
-    return "The task has the 'NonCancellable' flag.";
-  case http_error::task_id_taken:
-    return "A task with this id already exists";
-  case http_error::queue_full:
-    return "Too many tasks queued for this route; retry later";
-  case http_error::tasks_over_budget:
-    return "The node holds as many task bytes as it may (tasks.max_held_bytes); retry later";
-  case http_error::not_event_stream:
-    return "This endpoint is an event stream: send Accept: text/event-stream";
-  case http_error::invalid_sse_event:
-    return "Invalid event";
   case http_error::unauthorized:
     return "A valid key is required (X-API-Key or Authorization: Bearer)";
-  case http_error::publishing_disabled:
-    return "Publishing over HTTP is disabled on this node (no sse.publisher_key)";
-  case http_error::publish_backlog:
-    return "Too many events waiting to be published; retry later";
-  case http_error::admin_disabled:
-    return "The admin API is disabled on this node: set admin.key";
-  case http_error::group_not_found:
-    return "No such group (groups live while they have subscribers or recent events)";
-  case http_error::too_many_groups:
-    return "Too many SSE groups live (sse.max_groups); retry once idle groups have stopped";
   case http_error::invalid_name:
     return "Invalid name: it must be valid UTF-8 without control characters";
   case http_error::internal:
@@ -139,6 +83,9 @@ std::string_view message_of(http_error e) noexcept {
   }
   return "Internal server error";
 }
+
+error_answer::error_answer(http_error e) noexcept
+    : code(status_of(e)), message(message_of(e)), closes(closes_connection(e)) {}
 
 bool closes_connection(http_error e) noexcept {
   switch (e) {

@@ -8,10 +8,12 @@
 
 namespace herald::net {
 
-/// Every failure that reaches a client as an HTTP status. Handlers, the session and (later)
-/// actors report these values; `status_of` and `message_of` are the one table that maps them
-/// to the wire. When adding a value: add a row to both tables in http_error.cpp and a case to
-/// the unit test `http_error_test`.
+/// The failures HTTP itself knows, whatever the routes serve: the session, the router and
+/// any handler report these values; `status_of` and `message_of` are the one table that maps
+/// them to the wire. (What a domain refuses, a task or a stream, is in its own table beside
+/// its routes: app/task_errors.hpp, app/sse_errors.hpp, app/admin_errors.hpp.) When adding a
+/// value: add a row to both tables in http_error.cpp and a case to the unit test
+/// `http_error_test`.
 enum class http_error {
   malformed_request,    ///< the bytes are not an HTTP/1.x request
   bad_target,           ///< the request target is not a valid origin-form URL
@@ -26,22 +28,8 @@ enum class http_error {
   shutting_down,        ///< the node is draining
   invalid_json,         ///< a body that must be JSON is not
   invalid_parameter,    ///< a query parameter out of its range (the message says which)
-  invalid_task_query,   ///< a task filter with an unknown field, op or shape
   not_acceptable,       ///< `Accept` names no representation the endpoint produces
-  task_not_found,       ///< no such task, or no longer retained
-  task_finished,        ///< cancel of a task already in a terminal state
-  task_not_cancellable, ///< cancel of a task whose route is not cancellable
-  task_id_taken,        ///< a route's id generator produced an id in use
-  queue_full,           ///< the route's task queue is at its bound
-  tasks_over_budget,    ///< unfinished tasks fill `tasks.max_held_bytes`
-  not_event_stream,     ///< an SSE endpoint asked without accepting `text/event-stream`
-  invalid_sse_event,    ///< a publication whose event name or group cannot be framed
   unauthorized,         ///< a key is required and none, or a wrong one, was given
-  publishing_disabled,  ///< `POST /sse/{group}` on a node without a publisher key
-  publish_backlog,      ///< too many publications waiting to be handled
-  admin_disabled,       ///< an admin endpoint on a node without an admin key
-  group_not_found,      ///< inspection of a group that does not live
-  too_many_groups,      ///< a new group past `sse.max_groups` live ones
   invalid_name,         ///< a group name or id with control characters or invalid UTF-8
   internal,             ///< a handler failed; the details go to the log, not the client
 };
@@ -54,6 +42,26 @@ std::string_view message_of(http_error e) noexcept;
 
 /// Whether the connection must be closed after answering `e` (the parser's state is lost).
 bool closes_connection(http_error e) noexcept;
+
+/// How an error reaches a client: its status, the sentence of its `{"Error": ...}` body, and
+/// whether the connection closes after it. Every error table gives one per value: `answer_of`
+/// here for HTTP's own errors, the domains' tables for theirs.
+struct error_answer {
+  status code = status::internal_server_error;
+  std::string_view message;
+  bool closes = false;
+
+  error_answer() = default;
+  error_answer(status c, std::string_view m, bool close = false) noexcept
+      : code(c), message(m), closes(close) {}
+  /// The row of `e` in this file's table (so an `http_error` goes wherever an answer does).
+  error_answer(http_error e) noexcept; // NOLINT(google-explicit-constructor)
+};
+
+/// The row of `e`.
+inline error_answer answer_of(http_error e) noexcept {
+  return error_answer{e};
+}
 
 /// Maps a failed read of a request to the error to answer with; `nullopt` means the peer went
 /// away or the read was cancelled, and there is nobody to answer.

@@ -1,7 +1,8 @@
 #pragma once
 
 // Content negotiation for the task endpoints (SPEC §4.3): JSON (default), YAML or XML by
-// `Accept`, honouring q-values; and the encoders. Pure: no I/O.
+// `Accept`, honouring q-values; and `encode`, which writes a value in the chosen
+// representation (json_text.hpp, yaml_text.hpp, xml_text.hpp). Pure: no I/O.
 
 #include <boost/json/value.hpp>
 #include <optional>
@@ -28,10 +29,8 @@ std::optional<media_type> negotiate(std::string_view accept);
 /// with q > 0). An absent header does not: an event stream is only for clients that ask.
 bool accepts_event_stream(std::string_view accept);
 
-/// `value` in the chosen representation. YAML: block style, strings quoted when needed so
-/// that they read back as the same string. XML: `<?xml version="1.0" encoding="utf-8"?>`,
-/// objects as elements named by their keys (invalid name characters replaced by `_`),
-/// arrays as repeated `<Item>` elements, the whole wrapped in `root_name`; text escaped.
+/// `value` in the chosen representation: `json_text`, `yaml_text`, or `xml_text` with the
+/// whole wrapped in `root_name` (which JSON and YAML ignore).
 std::string encode(const boost::json::value& value, media_type m,
                    std::string_view root_name = "Response");
 

@@ -26,10 +26,10 @@ response error_response(status code, std::string_view message) {
   return json_response(code, body);
 }
 
-response error_response(http_error e) {
-  auto res = error_response(status_of(e), message_of(e));
+response error_response(const error_answer& e) {
+  auto res = error_response(e.code, e.message);
   // The table decides whether the connection survives this error; the session honours it.
-  if (closes_connection(e))
+  if (e.closes)
     res.keep_alive(false);
   return res;
 }

@@ -20,9 +20,9 @@ response json_response(status code, const boost::json::value& value);
 /// The project's error body `{"Error": message}` with `code`.
 response error_response(status code, std::string_view message);
 
-/// The error body for `e`, with its status from the one table in http_error.hpp; not
-/// keep-alive when the table says the error closes the connection.
-response error_response(http_error e);
+/// The error body for `e` (an `http_error`, or a row of a domain's table) with its status;
+/// not keep-alive when the table says the error closes the connection.
+response error_response(const error_answer& e);
 
 /// The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted at most
 /// once per second per thread.

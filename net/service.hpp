@@ -1,12 +1,13 @@
 #pragma once
 
+#include "net/connection_owner.hpp"
 #include "net/http.hpp"
 #include "net/request_context.hpp"
 #include "net/router.hpp"
 #include "net/stream.hpp"
 
-#include <any>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,9 @@ class responder {
 
   responder() = default;
   explicit responder(sink s) : sink_(std::move(s)) {}
-  /// `connection` identifies what carries the answer (herald's connection actor), for code
-  /// that must address it later, such as the SSE group a stream subscribes to.
-  responder(sink s, stream_sink streams, std::any connection)
+  /// `connection` is what carries the answer (herald's connection actor), for code that must
+  /// address it later, such as the SSE group a stream subscribes to.
+  responder(sink s, stream_sink streams, std::shared_ptr<const connection_owner> connection)
       : sink_(std::move(s)), stream_sink_(std::move(streams)), connection_(std::move(connection)) {}
   responder(responder&& other) noexcept;
   responder& operator=(responder&& other) noexcept;
@@ -50,13 +51,13 @@ class responder {
   /// Whether `open_stream` is supported.
   bool can_stream() const noexcept { return static_cast<bool>(stream_sink_); }
 
-  /// The connection that carries the answer (empty when unknown).
-  const std::any& connection() const noexcept { return connection_; }
+  /// The connection that carries the answer (null when unknown).
+  const std::shared_ptr<const connection_owner>& connection() const noexcept { return connection_; }
 
  private:
   sink sink_;
   stream_sink stream_sink_;
-  std::any connection_;
+  std::shared_ptr<const connection_owner> connection_;
 };
 
 /// A route whose answer comes later (from another actor, say): it gets the request and a

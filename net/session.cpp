@@ -54,7 +54,7 @@ void session::attach_registry(std::shared_ptr<session_registry> registry) {
   registry_->add(id_, weak_from_this());
 }
 
-void session::set_owner(std::any owner) {
+void session::set_owner(std::shared_ptr<const connection_owner> owner) {
   if (registry_)
     registry_->set_owner(id_, std::move(owner));
 }

@@ -7,7 +7,6 @@
 #include "net/stream.hpp"
 #include "net/wire.hpp"
 
-#include <any>
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -21,6 +20,7 @@
 
 namespace herald::net {
 
+class connection_owner;
 class session_registry;
 
 /// What a session reports to its owner (the connection actor). Called on the session's strand;
@@ -106,7 +106,7 @@ class session : public std::enable_shared_from_this<session> {
   void attach_registry(std::shared_ptr<session_registry> registry);
 
   /// Records the session's owner in its registry (see `session_registry::owners`).
-  void set_owner(std::any owner);
+  void set_owner(std::shared_ptr<const connection_owner> owner);
 
   /// The session's state now. Call on the session's strand only.
   session_info describe() const;

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <any>
+#include "net/connection_owner.hpp"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -34,19 +35,19 @@ class session_registry {
   }
 
   /// Records what owns session `id` (its connection actor), for `owners`.
-  void set_owner(std::uint64_t id, std::any owner) {
+  void set_owner(std::uint64_t id, std::shared_ptr<const connection_owner> owner) {
     std::lock_guard guard{mutex_};
     if (auto it = sessions_.find(id); it != sessions_.end())
       it->second.owner = std::move(owner);
   }
 
   /// The owners of the live sessions, in no particular order.
-  std::vector<std::any> owners() const {
-    std::vector<std::any> out;
+  std::vector<std::shared_ptr<const connection_owner>> owners() const {
+    std::vector<std::shared_ptr<const connection_owner>> out;
     std::lock_guard guard{mutex_};
     out.reserve(sessions_.size());
     for (const auto& [id, e] : sessions_)
-      if (e.owner.has_value())
+      if (e.owner)
         out.push_back(e.owner);
     return out;
   }
@@ -100,7 +101,7 @@ class session_registry {
  private:
   struct entry {
     std::weak_ptr<session> handle;
-    std::any owner;
+    std::shared_ptr<const connection_owner> owner;
   };
 
   std::atomic<bool> draining_{false};

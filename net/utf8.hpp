@@ -24,6 +24,11 @@ struct code_point {
 /// The sequence that starts at `s[i]` (`i < s.size()`).
 code_point decode_utf8(std::string_view s, std::size_t i) noexcept;
 
+/// Whether `cp` is a control character: C0, DEL or C1.
+constexpr bool is_control(char32_t cp) noexcept {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
 /// Appends `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
 void append_utf8(std::string& out, char32_t cp);
 

@@ -424,7 +424,7 @@ BOOST_AUTO_TEST_CASE(metrics_parse_and_move_as_traffic_flows) {
 
 BOOST_AUTO_TEST_CASE(held_task_counts_follow_every_transition_and_forgetting) {
   auto cfg = admin_config();
-  cfg.tasks.retention = 300ms;
+  cfg.tasks.registry.retention = 300ms;
   auto g = std::make_shared<gate>();
   app::server node{cfg};
   declare_held(node, g);

@@ -41,8 +41,8 @@ struct budget_node {
   }
   static app::config config(std::uint64_t budget) {
     auto cfg = quiet_config();
-    cfg.tasks.max_held_bytes = budget;
-    cfg.tasks.cancel_grace = 300ms;
+    cfg.tasks.registry.max_held_bytes = budget;
+    cfg.tasks.supervisor.cancel_grace = 300ms;
     return cfg;
   }
   std::uint16_t port() const { return run->port(); }

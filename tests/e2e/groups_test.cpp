@@ -34,7 +34,7 @@ const std::string stream_header = "Accept: text/event-stream\r\n";
 app::config groups_config(std::size_t max_groups, std::size_t top) {
   auto cfg = quiet_config();
   cfg.sse.publisher_key = std::string{publisher_key};
-  cfg.sse.max_groups = max_groups;
+  cfg.sse.groups.max_groups = max_groups;
   cfg.admin.metrics_top_groups = top;
   return cfg;
 }
@@ -189,7 +189,7 @@ BOOST_AUTO_TEST_CASE(many_one_off_groups_keep_the_scrape_bounded_consistent_and_
 
 BOOST_AUTO_TEST_CASE(idle_groups_stopping_make_room_for_new_ones) {
   auto cfg = groups_config(2, 50);
-  cfg.sse.group_idle = 200ms;
+  cfg.sse.groups.idle_timeout = 200ms;
   app::server node{cfg};
   in_process_node run{node};
   connection c{run.port()};

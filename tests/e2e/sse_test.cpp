@@ -451,7 +451,7 @@ BOOST_AUTO_TEST_CASE(a_group_stream_that_drops_before_its_first_event_resumes_wi
 
 BOOST_AUTO_TEST_CASE(an_idle_group_stops_and_comes_back_with_a_new_epoch) {
   auto cfg = sse_config();
-  cfg.sse.group_idle = 100ms;
+  cfg.sse.groups.idle_timeout = 100ms;
   app::server node{cfg};
   in_process_node run{node};
   auto first = publish(run.port(), "quiet", R"({"data":1})");
@@ -531,7 +531,7 @@ BOOST_AUTO_TEST_CASE(a_subscriber_that_never_reads_is_dropped_and_slows_nobody) 
   constexpr int healthy_count = 100;
   constexpr int events = 3000;
   auto cfg = sse_config();
-  cfg.sse.max_lag_bytes = 256 * 1024;
+  cfg.sse.groups.max_lag_bytes = 256 * 1024;
   app::server node{cfg};
   in_process_node run{node};
   // A tiny receive window and no reads: the node's socket queue fills, then its lag grows.

@@ -28,7 +28,7 @@ namespace {
 
 app::config task_config() {
   auto cfg = quiet_config();
-  cfg.tasks.cancel_grace = 300ms;
+  cfg.tasks.supervisor.cancel_grace = 300ms;
   return cfg;
 }
 
@@ -477,7 +477,7 @@ BOOST_AUTO_TEST_CASE(a_zero_timeout_is_accepted_then_aborted_at_once) {
 
 BOOST_AUTO_TEST_CASE(finished_tasks_are_forgotten_after_the_retention_period) {
   auto cfg = task_config();
-  cfg.tasks.retention = 1000ms;
+  cfg.tasks.registry.retention = 1000ms;
   app::server node{cfg};
   declare_common(node);
   in_process_node run{node};
@@ -503,7 +503,7 @@ BOOST_AUTO_TEST_CASE(finished_tasks_are_forgotten_after_the_retention_period) {
 
 BOOST_AUTO_TEST_CASE(beyond_max_retained_the_oldest_finished_tasks_are_forgotten_first) {
   auto cfg = task_config();
-  cfg.tasks.max_retained = 3;
+  cfg.tasks.registry.max_retained = 3;
   app::server node{cfg};
   declare_common(node);
   in_process_node run{node};

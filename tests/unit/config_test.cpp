@@ -171,11 +171,11 @@ BOOST_AUTO_TEST_CASE(document_overrides_only_its_keys_over_the_base) {
 
 BOOST_AUTO_TEST_CASE(task_and_demo_settings_have_documented_defaults_and_are_read) {
   config d;
-  BOOST_TEST(d.tasks.retention.count() == 600'000);
-  BOOST_TEST(d.tasks.cancel_grace.count() == 5'000);
-  BOOST_TEST(d.tasks.max_retained == 100'000u);
+  BOOST_TEST(d.tasks.registry.retention.count() == 600'000);
+  BOOST_TEST(d.tasks.supervisor.cancel_grace.count() == 5'000);
+  BOOST_TEST(d.tasks.registry.max_retained == 100'000u);
   BOOST_TEST(d.tasks.query_max_value_bytes == 1024u);
-  BOOST_TEST(d.tasks.max_held_bytes == 268'435'456u);
+  BOOST_TEST(d.tasks.registry.max_held_bytes == 268'435'456u);
   BOOST_TEST(d.demo.enabled);
   BOOST_TEST(d.demo.tick.count() == 1'000);
   BOOST_TEST(d.demo.report.count() == 10'000);
@@ -184,11 +184,11 @@ BOOST_AUTO_TEST_CASE(task_and_demo_settings_have_documented_defaults_and_are_rea
       R"({"tasks": {"retention_ms": 1500, "cancel_grace_ms": 20, "max_retained": 9,
                     "query_max_value_bytes": 4096, "max_held_bytes": 300000},
           "demo": {"enabled": false, "tick_ms": 5, "report_ms": 6, "event_gap_ms": 7}})"));
-  BOOST_TEST(c.tasks.retention.count() == 1500);
-  BOOST_TEST(c.tasks.cancel_grace.count() == 20);
-  BOOST_TEST(c.tasks.max_retained == 9u);
+  BOOST_TEST(c.tasks.registry.retention.count() == 1500);
+  BOOST_TEST(c.tasks.supervisor.cancel_grace.count() == 20);
+  BOOST_TEST(c.tasks.registry.max_retained == 9u);
   BOOST_TEST(c.tasks.query_max_value_bytes == 4096u);
-  BOOST_TEST(c.tasks.max_held_bytes == 300'000u);
+  BOOST_TEST(c.tasks.registry.max_held_bytes == 300'000u);
   BOOST_TEST(!c.demo.enabled);
   BOOST_TEST(c.demo.tick.count() == 5);
   BOOST_TEST(c.demo.report.count() == 6);
@@ -239,11 +239,11 @@ BOOST_AUTO_TEST_CASE(admin_settings_have_documented_defaults_and_are_read) {
 
 BOOST_AUTO_TEST_CASE(group_bound_and_metrics_top_groups_have_documented_defaults_and_are_read) {
   config d;
-  BOOST_TEST(d.sse.max_groups == 10'000u);
+  BOOST_TEST(d.sse.groups.max_groups == 10'000u);
   BOOST_TEST(d.admin.metrics_top_groups == 50u);
   auto c =
       accepted(parse_config(R"({"sse": {"max_groups": 3}, "admin": {"metrics_top_groups": 0}})"));
-  BOOST_TEST(c.sse.max_groups == 3u);
+  BOOST_TEST(c.sse.groups.max_groups == 3u);
   BOOST_TEST(c.admin.metrics_top_groups == 0u);
   BOOST_TEST(rejected(parse_config(R"({"sse": {"max_groups": 0}})")) ==
              "sse.max_groups: must be between 1 and 1000000");

@@ -1,4 +1,7 @@
+#include "net/json_text.hpp"
 #include "net/negotiate.hpp"
+#include "net/xml_text.hpp"
+#include "net/yaml_text.hpp"
 #include "tests/support/test_helpers.hpp"
 #include "tests/support/yaml_subset.hpp"
 
@@ -925,6 +928,18 @@ BOOST_AUTO_TEST_CASE(json_strings_and_integers_are_written_as_boost_json_writes_
                    {"empty", json::object{}},
                    {"list", json::array{}}};
   BOOST_TEST(encode(v, media_type::json) == json::serialize(v));
+}
+
+// -- dispatch ---------------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(encode_gives_each_representation_to_its_writer) {
+  json::value v = {{"a", json::array{1, "x", nullptr}}, {"b", {{"c", 1.5}}}, {"d", "yes"}};
+  BOOST_TEST(encode(v, media_type::json, "Task") == herald::net::json_text(v));
+  BOOST_TEST(encode(v, media_type::yaml, "Task") == herald::net::yaml_text(v));
+  BOOST_TEST(encode(v, media_type::xml, "Task") == herald::net::xml_text(v, "Task"));
+  BOOST_TEST(herald::net::yaml_text(v) == "a:\n  - 1\n  - x\n  - null\nb:\n  c: 1.5\nd: \"yes\"\n");
+  BOOST_TEST(herald::net::xml_text(json::value("a<b"), "R") ==
+             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<R>a&lt;b</R>\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -143,7 +143,7 @@ BOOST_AUTO_TEST_CASE(sse_configuration_keys) {
     "publisher_key":"0123456789abcdef","publish_backlog":5}})");
   BOOST_REQUIRE(r.value.has_value());
   BOOST_TEST(r.value->sse.heartbeat.count() == 500);
-  BOOST_TEST(r.value->sse.max_lag_bytes == 65536u);
+  BOOST_TEST(r.value->sse.groups.max_lag_bytes == 65536u);
   BOOST_TEST(r.value->sse.publisher_key == "0123456789abcdef");
   BOOST_TEST(r.value->sse.publish_backlog == 5u);
   auto short_key = app::parse_config(R"({"sse":{"publisher_key":"short"}})");

@@ -49,7 +49,7 @@ app::config parse_args(int argc, char** argv) {
   cfg.admin.port = 0;
   // Warnings only: a benchmark must not pay for logging every request.
   cfg.log_level = herald::log::level::warn;
-  cfg.tasks.retention = std::chrono::seconds{30};
+  cfg.tasks.registry.retention = std::chrono::seconds{30};
   for (const auto& [arg, value] : read_flags(argc, argv, {"port", "retention-ms", "admin-key"})) {
     if (arg == "--port") {
       auto port = parse_number<unsigned>(value, 65535);
@@ -60,7 +60,7 @@ app::config parse_args(int argc, char** argv) {
       auto ms = parse_number<long long>(value, std::numeric_limits<int>::max());
       if (!ms)
         usage_error("--retention-ms needs a non-negative number, got '" + value + "'");
-      cfg.tasks.retention = std::chrono::milliseconds{*ms};
+      cfg.tasks.registry.retention = std::chrono::milliseconds{*ms};
     } else if (arg == "--admin-key") {
       if (value.size() < 16)
         usage_error("--admin-key needs at least 16 characters");
