@@ -38,7 +38,8 @@ class observer final : public net::session_observer {
   }
 
   /// Called by the actor, on the session's strand like every call above.
-  void attach(caf::actor group, std::uint64_t subscriber, std::shared_ptr<sse_ack_state> ack) {
+  void attach(sse_ack_listener_actor group, std::uint64_t subscriber,
+              std::shared_ptr<sse_ack_state> ack) {
     group_ = std::move(group);
     subscriber_ = subscriber;
     ack_ = std::move(ack);
@@ -49,7 +50,7 @@ class observer final : public net::session_observer {
 
  private:
   connection_actor self_;
-  caf::actor group_;
+  sse_ack_listener_actor group_;
   std::uint64_t subscriber_ = 0;
   std::shared_ptr<sse_ack_state> ack_;
 };
@@ -158,7 +159,7 @@ connection_actor spawn_connection(caf::actor_system& system, std::shared_ptr<net
         if (state->session)
           state->session->start_stream(std::move(head));
       },
-      [state](sse_attach_atom, const caf::actor& group, std::uint64_t subscriber,
+      [state](sse_attach_atom, const sse_ack_listener_actor& group, std::uint64_t subscriber,
               const std::shared_ptr<sse_ack_state>& ack) {
         state->link->attach(group, subscriber, ack);
       },

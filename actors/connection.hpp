@@ -33,7 +33,8 @@ using connection_actor = caf::typed_actor<
     caf::reacts_to<net::stream_head>,
     // SSE group -> connection: the stream is subscriber `id` of `group`; its finished writes
     // are acknowledged through `ack`.
-    caf::reacts_to<sse_attach_atom, caf::actor, std::uint64_t, std::shared_ptr<sse_ack_state>>,
+    caf::reacts_to<sse_attach_atom, sse_ack_listener_actor, std::uint64_t,
+                   std::shared_ptr<sse_ack_state>>,
     // admin API -> connection: a JSON snapshot of the connection and its subscription.
     caf::replies_to<inspect_atom>::with<boost::json::value>,
     // session -> connection: the socket is gone; the actor stops.

@@ -24,7 +24,7 @@ namespace {
 using steady = std::chrono::steady_clock;
 
 struct subscriber {
-  caf::actor handle;                   ///< the connection actor (monitored)
+  sse_subscriber_actor handle;         ///< the connection actor (monitored)
   std::weak_ptr<net::session> session; ///< where its stream's bytes go
   std::string task;                    ///< empty: the whole group
   /// What was sent to it and what its connection wrote (see sse_flow).
@@ -178,17 +178,16 @@ void remove_subscriber(group_actor self, std::uint64_t id) {
     if (t->second.empty())
       st.by_task.erase(t);
   }
-  self->demonitor(s.handle);
+  self->demonitor(s.handle.address());
   st.by_actor.erase(s.handle.address());
   st.subscribers.erase(it);
   arm_idle_check(self);
 }
 
-/// Tells a subscriber that was accepted where to acknowledge its writes. (Connections are not
-/// typed actors: a typed actor reaches them without a sender.)
+/// Tells a subscriber that was accepted where to acknowledge its writes.
 void attach(group_actor self, std::uint64_t id, const subscriber& s) {
-  caf::anon_send(s.handle, sse_attach_atom::value, caf::actor_cast<caf::actor>(self), id,
-                 s.flow.ack);
+  self->send(s.handle, sse_attach_atom::value, caf::actor_cast<sse_ack_listener_actor>(self), id,
+             s.flow.ack);
 }
 
 // -- sending ------------------------------------------------------------------------------------

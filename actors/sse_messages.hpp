@@ -101,9 +101,27 @@ struct sse_acceptance {
   std::string replay; ///< framed events the client missed, in order
 };
 
+/// group -> connection: `(sse_attach_atom, group, subscriber id, shared_ptr<sse_ack_state>)`,
+/// once, after acceptance.
+using sse_attach_atom = caf::atom_constant<caf::atom("sseattach")>;
+/// connection -> group: `(sse_ack_atom, subscriber id)`: `written` reached `wake_at`.
+using sse_ack_atom = caf::atom_constant<caf::atom("sseack")>;
+
+// -- a stream's two ends ----------------------------------------------------------------------
+
+/// What a subscriber's connection tells its group: `subscriber id`: its writes reached the
+/// `wake_at` the group waits for (see `sse_ack_state`).
+using sse_ack_listener_actor = caf::typed_actor<caf::reacts_to<sse_ack_atom, std::uint64_t>>;
+
+/// What a group tells the connection that carries one of its streams, once, after acceptance:
+/// `group, subscriber id, ack`: where to acknowledge, and the block its writes are counted in.
+using sse_subscriber_actor =
+    caf::typed_actor<caf::reacts_to<sse_attach_atom, sse_ack_listener_actor, std::uint64_t,
+                                    std::shared_ptr<sse_ack_state>>>;
+
 /// A subscription, from the HTTP side to a group.
 struct sse_subscription {
-  caf::actor subscriber;               ///< the connection actor that carries the stream (monitored)
+  sse_subscriber_actor subscriber;     ///< the connection actor that carries the stream (monitored)
   std::weak_ptr<net::session> session; ///< its session, where the stream's bytes go
   std::string task_id;                 ///< a per-task stream when set; otherwise the whole group
   std::string route_id;                ///< the route a per-task stream belongs to
@@ -120,11 +138,6 @@ using sse_publish_atom = caf::atom_constant<caf::atom("ssepub")>;
 using sse_task_atom = caf::atom_constant<caf::atom("ssetask")>;
 using sse_subscribe_atom = caf::atom_constant<caf::atom("ssesub")>;
 using sse_replay_atom = caf::atom_constant<caf::atom("ssereplay")>;
-/// group -> connection: `(sse_attach_atom, group, subscriber id, shared_ptr<sse_ack_state>)`,
-/// once, after acceptance.
-using sse_attach_atom = caf::atom_constant<caf::atom("sseattach")>;
-/// connection -> group: `(sse_ack_atom, subscriber id)`: `written` reached `wake_at`.
-using sse_ack_atom = caf::atom_constant<caf::atom("sseack")>;
 /// A group to itself: send the batch. (Its own atom: CAF 0.17 sends a handler's return value
 /// back to an asynchronous sender too, so the batching message must return nothing.)
 using sse_flush_atom = caf::atom_constant<caf::atom("sseflush")>;
@@ -168,5 +181,4 @@ using task_event_sink_actor =
 /// stream after sequence number `after`, sent back through the `task_event_sink_actor`.
 using task_replay_source_actor = caf::typed_actor<
     caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, std::string, std::uint64_t>>;
-
 } // namespace herald::actors

@@ -100,7 +100,7 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
   if (!connection || !connection->actor() || !res.can_stream())
     throw std::logic_error("this connection cannot carry an event stream");
   actors::sse_subscription sub;
-  sub.subscriber = caf::actor_cast<caf::actor>(connection->actor());
+  sub.subscriber = connection->actor();
   sub.session = connection->session();
   sub.task_id = t.task_id;
   sub.route_id = t.route_id;

@@ -27,7 +27,7 @@ using write_atom = caf::atom_constant<caf::atom("write")>;
 
 /// What a test subscriber learnt from its group, shared with the test.
 struct attachment {
-  caf::actor group;
+  sse_ack_listener_actor group;
   std::uint64_t id = 0;
   std::shared_ptr<sse_ack_state> ack;
 };
@@ -37,7 +37,7 @@ struct attachment {
 /// message to the group only when the group waits for it).
 caf::behavior test_subscriber(caf::event_based_actor* self, std::shared_ptr<attachment> seen) {
   return {
-      [seen](sse_attach_atom, const caf::actor& group, std::uint64_t id,
+      [seen](sse_attach_atom, const sse_ack_listener_actor& group, std::uint64_t id,
              const std::shared_ptr<sse_ack_state>& ack) {
         seen->group = group;
         seen->id = id;
@@ -108,7 +108,7 @@ struct fixture {
     auto s = sys.spawn(test_subscriber, seen);
     auto accepted = std::make_shared<bool>(false);
     sse_subscription sub;
-    sub.subscriber = s;
+    sub.subscriber = caf::actor_cast<sse_subscriber_actor>(s);
     sub.accept = [accepted](sse_acceptance) {
       *accepted = true;
     };
