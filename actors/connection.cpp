@@ -93,46 +93,13 @@ caf::actor_companion* companion_of(const caf::actor& handle) {
   return static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(handle));
 }
 
-} // namespace
-
-const connection_ref* connection_of(const net::connection_owner* owner) noexcept {
-  return dynamic_cast<const connection_ref*>(owner);
-}
-
-connection_actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::session> session,
-                                  std::shared_ptr<const net::service> svc) {
-  auto companion = system.spawn<caf::actor_companion>();
-  auto* self = companion_of(companion);
-  // A companion's behavior is untyped; its handle is given the protocol, so that senders
-  // are checked against it.
-  auto handle = caf::actor_cast<connection_actor>(companion);
-  auto state = std::make_shared<connection_state>(
-      connection_state{session, std::move(svc), std::make_shared<observer>(handle)});
-  auto unit = std::make_shared<caf::scoped_execution_unit>(&system);
-
-  // Every message to this actor is processed on the session's strand, in order. The posted
-  // job holds a strong reference, so the actor outlives its last pending message.
-  self->on_enqueue(
-      [self, unit, weak = std::weak_ptr<net::session>{session}](caf::mailbox_element_ptr ptr) {
-        auto s = weak.lock();
-        if (!s)
-          return;
-        s->post([ref = caf::strong_actor_ptr{self->ctrl()}, unit, ptr = std::move(ptr)]() mutable {
-          auto* me = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(ref));
-          me->activate(unit.get(), *ptr);
-        });
-      });
-  // Break the session <-> actor cycle when the actor stops.
-  self->on_exit([state] {
-    state->session.reset();
-    state->link.reset();
-  });
-
-  // A deferred route answers through a responder that messages this actor from any thread;
-  // it can also turn the exchange into a stream, whose later bytes come as messages too.
-  // (The factory holds the actor weakly: its behavior holds the factory.)
-  net::responder_factory make_responder = [weak = caf::actor_cast<caf::weak_actor_ptr>(handle),
-                                           weak_session = std::weak_ptr<net::session>{session}] {
+/// Deferred routes answer through a responder that messages the actor from any thread; it can
+/// also turn the exchange into a stream, whose later bytes come as messages too. (The factory
+/// holds the actor weakly: the actor's behavior holds the factory.)
+net::responder_factory responder_factory_for(const connection_actor& handle,
+                                             const std::shared_ptr<net::session>& session) {
+  return [weak = caf::actor_cast<caf::weak_actor_ptr>(handle),
+          weak_session = std::weak_ptr<net::session>{session}] {
     return net::responder{[weak](net::response res) {
                             if (auto strong = caf::actor_cast<connection_actor>(weak))
                               caf::anon_send(strong, std::move(res));
@@ -144,7 +111,30 @@ connection_actor spawn_connection(caf::actor_system& system, std::shared_ptr<net
                           std::make_shared<const connection_ref>(
                               caf::actor_cast<connection_actor>(weak), weak_session)};
   };
-  self->become(
+}
+
+/// Runs every message to `self` on the session's strand, in order. The posted job holds a
+/// strong reference, so the actor outlives its last pending message.
+void run_on_strand(caf::actor_companion* self, caf::actor_system& system,
+                   const std::shared_ptr<net::session>& session) {
+  auto unit = std::make_shared<caf::scoped_execution_unit>(&system);
+  self->on_enqueue(
+      [self, unit, weak = std::weak_ptr<net::session>{session}](caf::mailbox_element_ptr ptr) {
+        auto s = weak.lock();
+        if (!s)
+          return;
+        s->post([ref = caf::strong_actor_ptr{self->ctrl()}, unit, ptr = std::move(ptr)]() mutable {
+          auto* me = static_cast<caf::actor_companion*>(caf::actor_cast<caf::abstract_actor*>(ref));
+          me->activate(unit.get(), *ptr);
+        });
+      });
+}
+
+/// The connection's behavior: `connection_actor`'s messages, handled on the session's strand.
+caf::behavior connection_behavior(caf::actor_companion* self,
+                                  std::shared_ptr<connection_state> state,
+                                  net::responder_factory make_responder, std::uint64_t id) {
+  return {
       [state, make_responder](net::request& req) {
         if (!state->session)
           return;
@@ -164,15 +154,40 @@ connection_actor spawn_connection(caf::actor_system& system, std::shared_ptr<net
         state->link->attach(group, subscriber, ack);
       },
       [state](inspect_atom) -> boost::json::value {
-        // Runs on the session's strand, like everything this actor does.
         if (!state->session)
           return nullptr;
         return describe(*state->session, state->link->subscription().get());
       },
-      [self, id = session->id()](closed_atom) {
+      [self, id](closed_atom) {
         herald::log::debug("connection ", id, " closed");
         self->quit();
-      });
+      },
+  };
+}
+
+} // namespace
+
+const connection_ref* connection_of(const net::connection_owner* owner) noexcept {
+  return dynamic_cast<const connection_ref*>(owner);
+}
+
+connection_actor spawn_connection(caf::actor_system& system, std::shared_ptr<net::session> session,
+                                  std::shared_ptr<const net::service> svc) {
+  auto companion = system.spawn<caf::actor_companion>();
+  auto* self = companion_of(companion);
+  // A companion's behavior is untyped; its handle is given the protocol, so that senders
+  // are checked against it.
+  auto handle = caf::actor_cast<connection_actor>(companion);
+  auto state = std::make_shared<connection_state>(
+      connection_state{session, std::move(svc), std::make_shared<observer>(handle)});
+  run_on_strand(self, system, session);
+  // Break the session <-> actor cycle when the actor stops.
+  self->on_exit([state] {
+    state->session.reset();
+    state->link.reset();
+  });
+  self->become(
+      connection_behavior(self, state, responder_factory_for(handle, session), session->id()));
 
   if (herald::log::enabled(herald::log::level::debug))
     herald::log::debug("connection ", session->id(), " from ",

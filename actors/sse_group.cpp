@@ -35,15 +35,10 @@ struct subscriber {
   std::vector<task_stream_event> held;
 };
 
-struct group_state {
-  std::string name;
-  std::uint64_t epoch = 0;
+/// What the group was spawned with (name, epoch, settings, links, directory, registry,
+/// stats), and what it keeps.
+struct group_state : sse_group_setup {
   std::uint64_t seq = 0;
-  sse_settings settings;
-  sse_links links;
-  sse_idle_listener directory;
-  task_replay_source_actor registry;
-  std::shared_ptr<sse_group_stats> stats;
 
   replay_ring ring{0, 0};
   sse_flow flow{0};
@@ -616,13 +611,9 @@ boost::json::value describe(group_actor self, bool detailed) {
 
 sse_group_actor::behavior_type sse_group(group_actor self, sse_group_setup setup) {
   auto& st = self->state;
-  st.name = std::move(setup.name);
-  st.epoch = setup.epoch;
-  st.settings = setup.settings;
-  st.links = std::move(setup.links);
-  st.directory = std::move(setup.directory);
-  st.registry = std::move(setup.registry);
-  st.stats = setup.stats ? std::move(setup.stats) : std::make_shared<sse_group_stats>();
+  static_cast<sse_group_setup&>(st) = std::move(setup);
+  if (!st.stats)
+    st.stats = std::make_shared<sse_group_stats>();
   st.ring = replay_ring{st.settings.ring_events, st.settings.ring_bytes};
   st.flow = sse_flow{st.settings.max_lag_bytes};
   st.last_activity = clock_now(self);

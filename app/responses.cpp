@@ -12,8 +12,8 @@ net::response encoded(net::status code, const boost::json::value& body, net::med
   return net::make_response(code, net::encode(body, media, root), net::content_type(media));
 }
 
-net::response error_body(const net::error_answer& e, std::string_view id,
-                         std::string_view message, net::media_type media) {
+net::response error_body(const net::error_answer& e, std::string_view id, std::string_view message,
+                         net::media_type media) {
   boost::json::object body;
   if (!id.empty())
     body["Id"] = id;

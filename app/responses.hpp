@@ -19,8 +19,8 @@ net::response encoded(net::status code, const boost::json::value& body, net::med
 
 /// The `{Id?, Error}` body of an error (`Id` when not empty), with its status, in `media`;
 /// the message is the error table's unless given.
-net::response error_body(const net::error_answer& e, std::string_view id,
-                         std::string_view message, net::media_type media = net::media_type::json);
+net::response error_body(const net::error_answer& e, std::string_view id, std::string_view message,
+                         net::media_type media = net::media_type::json);
 net::response error_body(const net::error_answer& e, std::string_view id,
                          net::media_type media = net::media_type::json);
 

@@ -21,7 +21,6 @@
 
 namespace herald::app {
 
-
 /// The response for a reply: on success `ok` with the body in `media`; on error the status of
 /// its row in task_errors.hpp with `{Id, Error}` (and `Retry-After` for a full queue or budget).
 /// `root` names the XML root element.

@@ -2,9 +2,9 @@
 
 #include "tools/heraldctl/admin_client.hpp"
 #include "tools/heraldctl/answers.hpp"
+#include "tools/heraldctl/event_reader.hpp"
 #include "tools/heraldctl/exit_code.hpp"
 #include "tools/heraldctl/screen.hpp"
-#include "tools/heraldctl/event_reader.hpp"
 #include "tools/heraldctl/watch_model.hpp"
 
 #include <boost/asio/io_context.hpp>
