@@ -77,6 +77,8 @@ function startNode() {
     demo: { tick_ms: 80, report_ms: 3000, event_gap_ms: 1200 },
     // Streams end after 700 ms: every task stream and the feed are dropped and must resume.
     sse: { retry_ms: 150, stream_lifetime_ms: 700 },
+    // Its own admin port: the default one may be taken by another node on this machine.
+    admin: { port: 0 },
   }));
   node = spawn(binary, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   node.on('exit', (code, signal) => {

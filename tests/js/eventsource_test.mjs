@@ -44,6 +44,8 @@ function startNode() {
     demo: { tick_ms: 60, report_ms: 600, event_gap_ms: 300 },
     // Streams end after 500 ms (the task takes 20 x 60 ms): the client must reconnect.
     sse: { retry_ms: 100, stream_lifetime_ms: 500 },
+    // Its own admin port: the default one may be taken by another node on this machine.
+    admin: { port: 0 },
   }));
   node = spawn(binary, ['--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   node.on('exit', (code, signal) => {
