@@ -30,6 +30,18 @@ std::optional<net::media_type> accepted(const net::request_context& rq, net::res
   return media;
 }
 
+/// The representation asked for by a request that names a task (`{id}`), or nothing once the
+/// 406 or the 400 for an id that is not a valid name has been answered.
+std::optional<net::media_type> accepted_for_task(const net::request_context& rq,
+                                                 net::responder& res) {
+  auto media = accepted(rq, res);
+  if (media && !net::valid_name(rq.param("id"))) {
+    res(error_body(net::http_error::invalid_name, {}, *media));
+    return std::nullopt;
+  }
+  return media;
+}
+
 /// A responder that actors can hold: their replies are copyable functions.
 actors::reply_fn reply_with(net::responder res, net::media_type media, net::status ok,
                             std::string root) {
@@ -129,13 +141,9 @@ void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
                         std::size_t query_max_value_bytes) {
   svc.add_deferred(net::verb::get, "/tasks/{id}",
                    [registry](const net::request_context& rq, net::responder res) {
-                     auto media = accepted(rq, res);
+                     auto media = accepted_for_task(rq, res);
                      if (!media)
                        return;
-                     if (!net::valid_name(rq.param("id"))) {
-                       res(error_body(net::http_error::invalid_name, {}, *media));
-                       return;
-                     }
                      std::chrono::milliseconds wait{0};
                      if (auto w = rq.query("wait")) {
                        auto parsed = parse_wait(*w);
@@ -153,13 +161,9 @@ void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
                    });
   svc.add_deferred(net::verb::delete_, "/tasks/{id}",
                    [registry](const net::request_context& rq, net::responder res) {
-                     auto media = accepted(rq, res);
+                     auto media = accepted_for_task(rq, res);
                      if (!media)
                        return;
-                     if (!net::valid_name(rq.param("id"))) {
-                       res(error_body(net::http_error::invalid_name, {}, *media));
-                       return;
-                     }
                      caf::anon_send(registry, caf::delete_atom::value,
                                     actors::task_cancel{std::string{rq.param("id")},
                                                         reply_with(std::move(res), *media,
