@@ -3,11 +3,14 @@
 #include "actors/route_supervisor.hpp"
 #include "actors/sse_group.hpp"
 #include "actors/task_registry.hpp"
+#include "app/auth_settings.hpp"
+#include "net/identity.hpp"
 #include "net/limits.hpp"
 #include "net/log.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +38,12 @@ struct task_settings {
   std::size_t query_max_value_bytes = 1024;
 };
 
+/// Who may stream a group, and who may publish into it.
+struct group_access {
+  net::access_rule read;
+  net::access_rule publish;
+};
+
 /// Server-Sent Events (SPEC §4.5–§4.6): the groups' own settings, where their fields and
 /// defaults are written, and what the SSE endpoints add.
 ///
@@ -60,6 +69,11 @@ struct sse_settings {
   /// Publications waiting to be handled beyond which publishing is refused for a moment
   /// (C++ `publish` returns false, HTTP answers 503 with `Retry-After`).
   std::size_t publish_backlog = 10'000;
+  /// `sse.groups.{name}.read` and `.publish`: who may stream and who may publish into a named
+  /// group when credentials are configured (`auth`). A group a route declares defaults to the
+  /// route's rule; any other group nobody is named for may be read by nobody and is not
+  /// created by asking for it.
+  std::map<std::string, group_access, std::less<>> group_rules;
 };
 
 /// The demo app of SPEC §6, served by the binary unless disabled; durations configurable so
@@ -117,6 +131,7 @@ struct config {
   demo_settings demo;
   admin_settings admin;
   ui_settings ui;
+  auth_settings auth;
 };
 
 /// What loading the configuration gave: a config, a request for help, or an error message
