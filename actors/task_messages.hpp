@@ -37,6 +37,7 @@ enum class task_error {
   duplicate_id,    ///< the id generator produced an id that exists
   shutting_down,   ///< the node is stopping
   over_budget,     ///< held tasks fill `tasks.max_held_bytes` and none of them is finished
+  forbidden,       ///< the caller may not read (or cancel) the task: its `Permission` says so
 };
 
 // -- replies ------------------------------------------------------------------------------------
@@ -117,24 +118,33 @@ struct task_event {
   task_time at{};
 };
 
+/// Who asks (null: no credential): what `may_read` and `may_write` compare with.
+using task_caller = std::shared_ptr<const net::identity>;
+
 /// Lookup of one task: answer at once, or when it is terminal, whichever comes first within
-/// `wait`.
+/// `wait`. `forbidden` when the caller may not read it.
 struct task_lookup {
   std::string id;
   std::chrono::milliseconds wait{0};
   reply_fn reply;
+  task_caller caller;
+  /// False: only whether the caller may read it (the reply's body stays null), as asked
+  /// before a stream is opened.
+  bool describe = true;
 };
 
-/// Cancel request for one task.
+/// Cancel request for one task; `forbidden` when the caller may not cancel it (Write).
 struct task_cancel {
   std::string id;
   reply_fn reply;
+  task_caller caller;
 };
 
-/// A query over every task.
+/// A query over the tasks the caller may read.
 struct task_search {
   std::shared_ptr<const task_query> filter;
   reply_fn reply;
+  task_caller caller;
 };
 
 } // namespace herald::actors

@@ -3,10 +3,13 @@
 // The task object of an async route (SPEC §4.2), as data: what the task registry stores and
 // what the task endpoints answer. Pure: no actors, no I/O.
 
+#include "net/identity.hpp"
+
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +57,13 @@ struct callback_info {
   std::string state;
 };
 
+/// `Permission` of a task whose invoker was authenticated (SPEC §4.8): who may read it (`GET`,
+/// `?wait=`, its stream, queries) and who may cancel it. The invoker is in both.
+struct task_permission {
+  net::access_rule read;
+  net::access_rule write;
+};
+
 /// One task, as the registry keeps it.
 struct task_record {
   std::string id;
@@ -66,15 +76,28 @@ struct task_record {
   task_time expire{};
   std::optional<task_time> starting;
   std::optional<task_time> completed;
-  std::optional<double> progress;               ///< 0–100, once reported
-  std::optional<boost::json::value> result;     ///< `Completed` with a value (0, false, "" kept)
-  std::optional<std::string> error;             ///< `Failed` / `Aborted`
-  std::optional<std::string> user;              ///< the authenticated invoker
-  std::optional<boost::json::value> permission; ///< `{Read:{...},Write:{...}}`
+  std::optional<double> progress;           ///< 0–100, once reported
+  std::optional<boost::json::value> result; ///< `Completed` with a value (0, false, "" kept)
+  std::optional<std::string> error;         ///< `Failed` / `Aborted`
+  std::optional<std::string> user;          ///< the authenticated invoker
+  /// With `user`; shared, since the tasks of one invoker on one route have the same.
+  std::shared_ptr<const task_permission> permission;
   std::optional<sse_info> sse;
   std::optional<callback_info> callback;
   std::optional<std::size_t> queue_position; ///< while `NotStarted`
 };
+
+// -- who may see it --------------------------------------------------------------------------
+
+/// Whether `caller` (null: no credential) may read `r`: anyone may read a task without
+/// `Permission` (its invoker was anonymous), else its Read rule must name the caller.
+bool may_read(const task_record& r, const net::identity* caller) noexcept;
+
+/// The same for cancelling, with the Write rule.
+bool may_write(const task_record& r, const net::identity* caller) noexcept;
+
+/// Pode's `{Users, Groups, Roles, Scopes}` of a rule.
+boost::json::object to_json(const net::access_rule& rule);
 
 // -- what a record weighs -----------------------------------------------------------------------
 

@@ -720,6 +720,14 @@ void on_lookup(registry_actor* self, task_lookup& q) {
     return;
   }
   auto& e = it->second;
+  if (!may_read(e.record, q.caller.get())) {
+    q.reply(error_reply(task_error::forbidden, q.id));
+    return;
+  }
+  if (!q.describe) {
+    q.reply(task_reply{std::nullopt, q.id, {}});
+    return;
+  }
   if (q.wait.count() <= 0 || is_terminal(e.record.state) || st.shutting_down) {
     answer(self, e, std::move(q.reply));
     return;
@@ -734,6 +742,9 @@ void on_cancel(registry_actor* self, task_cancel& c) {
   if (it == self->state.tasks.end())
     return c.reply(error_reply(task_error::not_found, c.id));
   auto& e = it->second;
+  // Whether it exists is no secret to someone who may not cancel it, but what it is may be.
+  if (!may_write(e.record, c.caller.get()))
+    return c.reply(error_reply(task_error::forbidden, c.id));
   if (is_terminal(e.record.state))
     return c.reply(error_reply(task_error::finished, c.id));
   if (!e.record.cancellable)
@@ -744,8 +755,9 @@ void on_cancel(registry_actor* self, task_cancel& c) {
 
 void on_search(registry_actor* self, task_search& s) {
   task_walk w;
-  w.wanted = [filter = std::move(s.filter)](const entry& e) {
-    return filter->matches(e.record);
+  // The permission first: the filter never sees (nor times) a task the caller may not read.
+  w.wanted = [filter = std::move(s.filter), caller = std::move(s.caller)](const entry& e) {
+    return may_read(e.record, caller.get()) && filter->matches(e.record);
   };
   w.describe = [](const entry& e) {
     return to_json(e.record);

@@ -7,6 +7,7 @@
 #include "actors/task_messages.hpp"
 #include "actors/task_registry.hpp"
 #include "app/admin_api.hpp"
+#include "app/authenticator.hpp"
 #include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
@@ -51,6 +52,20 @@ class system_config : public caf::actor_system_config {
   }
 };
 
+/// What start-up says of `auth`: which credentials are accepted (never a secret), and a
+/// warning for each key written in the clear.
+void log_auth(const auth_settings& a) {
+  if (!a.enabled())
+    return;
+  for (const auto& k : a.keys)
+    if (k.plain)
+      log::warn("auth.keys: the key of user '", k.who.user,
+                "' is written in the clear; store its key_sha256 instead");
+  log::info("auth: ", a.keys.size(), " API key(s)", a.jwt ? ", JWTs" : "",
+            a.cookie.empty() ? "" : ", cookie '" + a.cookie + "'",
+            a.required ? "; every route needs a credential unless it says otherwise" : "");
+}
+
 /// Lets the process hold as many sockets as the hard limit allows.
 void raise_file_limit() {
   rlimit lim{};
@@ -64,12 +79,16 @@ void raise_file_limit() {
 
 struct server::impl {
   explicit impl(config c)
-      : cfg(std::move(c)), ioc(static_cast<int>(cfg.io_threads)), work(ioc.get_executor()),
+      : cfg(std::move(c)), auth(std::make_shared<const authenticator>(cfg.auth)),
+        ioc(static_cast<int>(cfg.io_threads)), work(ioc.get_executor()),
         system_cfg(cfg.scheduler_threads), system(system_cfg) {}
 
   // Declared in destruction order's reverse: the io_context outlives the actors, whose
   // state holds the sessions, whose sockets need it.
   const config cfg;
+  /// Checks credentials (SPEC §4.8); built first, so that a bad `auth` stops start-up before
+  /// anything runs.
+  std::shared_ptr<const authenticator> auth;
   asio::io_context ioc;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   system_config system_cfg;
@@ -130,19 +149,32 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   s.sse = std::make_shared<sse_context>();
   s.sse->cfg = s.cfg.sse;
   s.sse->directory = s.sse_directory;
-  add_task_endpoints(*s.service, s.registry, s.cfg.tasks.query_max_value_bytes);
+  s.sse->registry = s.registry;
+  s.sse->auth = s.auth;
+  for (const auto& [name, rule] : s.cfg.sse.group_rules)
+    s.sse->groups.emplace(name, group_policy{true, rule.read, rule.publish});
+  log_auth(s.cfg.auth);
+  add_task_endpoints(*s.service, s.registry, s.cfg.tasks.query_max_value_bytes, s.auth);
   add_sse_endpoints(*s.service, s.sse);
   impl_->service->on_error([](std::string_view route, std::string_view what) {
     log::error("handler of ", route, " failed: ", what);
   });
-  get("/health", [](const net::request_context&) {
-    return net::make_response(net::status::ok, R"({"status":"ok"})", "application/json");
-  });
-  get("/ready", [state = impl_.get()](const net::request_context&) {
-    if (state->draining.load(std::memory_order_relaxed))
-      return net::error_response(net::http_error::shutting_down);
-    return net::make_response(net::status::ok, R"({"status":"ready"})", "application/json");
-  });
+  // Probes of load balancers and orchestrators carry no credential.
+  get(
+      "/health",
+      [](const net::request_context&) {
+        return net::make_response(net::status::ok, R"({"status":"ok"})", "application/json");
+      },
+      route_access::open());
+  get(
+      "/ready",
+      [state = impl_.get()](const net::request_context&) {
+        if (state->draining.load(std::memory_order_relaxed))
+          return net::error_response(net::http_error::shutting_down);
+        return net::make_response(net::status::ok, R"({"status":"ready"})", "application/json");
+      },
+      route_access::open());
+  // The page is public: it asks for a key itself when the routes it calls need one.
   if (s.cfg.ui.enabled)
     add_web_ui(*s.service, s.async_routes);
 }
@@ -156,17 +188,20 @@ server::~server() {
     impl_->stop_actors();
 }
 
-server& server::route(net::verb method, std::string_view pattern, net::handler h) {
+server& server::route(net::verb method, std::string_view pattern, net::handler h,
+                      route_access access) {
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
-  impl_->service->add(method, pattern, std::move(h));
+  impl_->service->add(method, pattern, guarded(impl_->auth, std::move(access), std::move(h)));
   return *this;
 }
 
-server& server::deferred(net::verb method, std::string_view pattern, net::deferred_handler h) {
+server& server::deferred(net::verb method, std::string_view pattern, net::deferred_handler h,
+                         route_access access) {
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
-  impl_->service->add_deferred(method, pattern, std::move(h));
+  impl_->service->add_deferred(method, pattern,
+                               guarded(impl_->auth, std::move(access), std::move(h)));
   return *this;
 }
 
@@ -203,13 +238,22 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   auto& s = *impl_;
   auto supervisor =
       actors::spawn_route_supervisor(s.system, spec, s.registry, s.cfg.tasks.supervisor, s.census);
+  auto owners = std::make_shared<task_ownership>();
+  owners->access = options.access;
+  owners->auth = s.auth;
+  owners->retention = s.cfg.tasks.registry.retention;
   try {
-    s.service->add_deferred(method, pattern, invoke_handler(spec, supervisor, std::move(make_id)));
+    s.service->add_deferred(
+        method, pattern,
+        guarded(s.auth, options.access,
+                invoke_handler(spec, supervisor, std::move(make_id), std::move(owners))));
     // Several routes on one path (GET and POST /jobs) share one events endpoint.
     // A route's group does not count against sse.max_groups: the routes bound how many
     // such groups there are, and task events must always find theirs.
-    if (spec->sse)
+    if (spec->sse) {
       caf::anon_send(s.sse_directory, actors::sse_declare_atom::value, spec->sse_group);
+      declare_group(*s.sse, spec->sse_group, options.access);
+    }
     if (spec->sse && !s.events_patterns.contains(spec->events_pattern)) {
       add_route_events(*s.service, s.sse, *spec);
       s.events_patterns.insert(spec->events_pattern);
@@ -223,10 +267,11 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
   return *this;
 }
 
-server& server::sse_route(std::string_view pattern, std::string group) {
+server& server::sse_route(std::string_view pattern, std::string group, route_access access) {
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
   auto name = group;
+  declare_group(*impl_->sse, name, access);
   add_group_stream(*impl_->service, impl_->sse, pattern, std::move(group));
   caf::anon_send(impl_->sse_directory, actors::sse_declare_atom::value, std::move(name));
   return *this;
@@ -237,20 +282,20 @@ bool server::publish(std::string group, std::string event, std::string data, std
                       std::move(key));
 }
 
-server& server::get(std::string_view p, net::handler h) {
-  return route(net::verb::get, p, std::move(h));
+server& server::get(std::string_view p, net::handler h, route_access access) {
+  return route(net::verb::get, p, std::move(h), std::move(access));
 }
-server& server::post(std::string_view p, net::handler h) {
-  return route(net::verb::post, p, std::move(h));
+server& server::post(std::string_view p, net::handler h, route_access access) {
+  return route(net::verb::post, p, std::move(h), std::move(access));
 }
-server& server::put(std::string_view p, net::handler h) {
-  return route(net::verb::put, p, std::move(h));
+server& server::put(std::string_view p, net::handler h, route_access access) {
+  return route(net::verb::put, p, std::move(h), std::move(access));
 }
-server& server::patch(std::string_view p, net::handler h) {
-  return route(net::verb::patch, p, std::move(h));
+server& server::patch(std::string_view p, net::handler h, route_access access) {
+  return route(net::verb::patch, p, std::move(h), std::move(access));
 }
-server& server::del(std::string_view p, net::handler h) {
-  return route(net::verb::delete_, p, std::move(h));
+server& server::del(std::string_view p, net::handler h, route_access access) {
+  return route(net::verb::delete_, p, std::move(h), std::move(access));
 }
 
 void server::start() {

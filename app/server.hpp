@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/async_route.hpp"
+#include "app/access.hpp"
 #include "app/config.hpp"
 #include "net/request_context.hpp"
 #include "net/responses.hpp"
@@ -30,6 +31,9 @@ struct async_options : actors::route_options {
   /// Makes each task's id; default `random_task_id` (128 random bits, GUID form). Ids must be
   /// unique: an id in use is answered 409.
   std::function<std::string()> id_generator;
+  /// Who may invoke it, and who may read and cancel its tasks besides the invoker (SPEC §4.8).
+  /// Its SSE group is read under the same rule unless `sse.groups` names the group.
+  route_access access;
 };
 
 /// A herald node: the routes it serves and the machinery that serves them (listener, I/O
@@ -53,6 +57,7 @@ struct async_options : actors::route_options {
 /// `GET /metrics` (see admin_api.hpp).
 class server {
  public:
+  /// Throws auth_setup_error (authenticator.hpp) when a key or file of `auth` cannot be used.
   explicit server(config cfg);
   ~server();
 
@@ -63,16 +68,20 @@ class server {
 
   /// Serves `method pattern` with `h`; `{name}` segments capture path parameters. Throws
   /// std::invalid_argument for a malformed or duplicate pattern, std::logic_error after start.
-  server& route(net::verb method, std::string_view pattern, net::handler h);
-  server& get(std::string_view pattern, net::handler h);
-  server& post(std::string_view pattern, net::handler h);
-  server& put(std::string_view pattern, net::handler h);
-  server& patch(std::string_view pattern, net::handler h);
-  server& del(std::string_view pattern, net::handler h);
+  /// `access` says who may call it (by default: anyone, or anyone with a credential when
+  /// `auth.required`); the handler finds the caller in `request_context::caller()`.
+  server& route(net::verb method, std::string_view pattern, net::handler h,
+                route_access access = {});
+  server& get(std::string_view pattern, net::handler h, route_access access = {});
+  server& post(std::string_view pattern, net::handler h, route_access access = {});
+  server& put(std::string_view pattern, net::handler h, route_access access = {});
+  server& patch(std::string_view pattern, net::handler h, route_access access = {});
+  server& del(std::string_view pattern, net::handler h, route_access access = {});
 
   /// Serves `method pattern` with a handler that answers later, from any thread, through the
   /// `net::responder` it receives (which answers 500 if dropped unanswered).
-  server& deferred(net::verb method, std::string_view pattern, net::deferred_handler h);
+  server& deferred(net::verb method, std::string_view pattern, net::deferred_handler h,
+                   route_access access = {});
 
   /// Serves `method pattern` as an async route: each call creates a task running `body` under
   /// the route's supervisor and answers 202 with the task object at once. Task state is read
@@ -83,8 +92,8 @@ class server {
 
   /// Serves `GET pattern` as the event stream of SSE group `group` (a plain SSE route: any
   /// code publishes into the group with `publish`). Every group is also streamed at
-  /// `GET /sse/{group}`.
-  server& sse_route(std::string_view pattern, std::string group);
+  /// `GET /sse/{group}`. The group is read under `access` unless `sse.groups` names it.
+  server& sse_route(std::string_view pattern, std::string group, route_access access = {});
 
   /// Publishes an event into SSE group `group` (thread-safe, returns at once): every stream
   /// of the group receives `event: <event>` (none when empty: a `message`) and `data`, with

@@ -3,6 +3,7 @@
 #include "actors/connection.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_stream.hpp"
+#include "app/authenticator.hpp"
 #include "app/ids.hpp"
 #include "app/keys.hpp"
 #include "app/responses.hpp"
@@ -30,7 +31,63 @@ struct stream_target {
   std::string name;     ///< `X-Pode-Sse-Name` and `pode.open`'s `name`
   std::string task_id;  ///< a per-task stream when set
   std::string route_id; ///< the route such a task must belong to
+  /// When the caller's credential expires: the stream ends then, with `pode.close`.
+  std::optional<std::chrono::system_clock::time_point> expires;
 };
+
+using caller_ptr = std::shared_ptr<const net::identity>;
+using admission = std::variant<caller_ptr, access_refusal>;
+
+/// The caller of `rq`, credential checked (none when the node has no `auth`).
+admission caller_of(const sse_context& ctx, const net::request_context& rq) {
+  if (!ctx.auth || !ctx.auth->enabled())
+    return caller_ptr{};
+  auto outcome = ctx.auth->check(rq, std::chrono::system_clock::now());
+  if (outcome.result == auth_outcome::kind::invalid)
+    return access_refusal{access_error::invalid, std::move(outcome.reason)};
+  return std::move(outcome.who);
+}
+
+/// Whether the caller of `rq` may read `group` (SPEC §4.5): the group's policy decides; a
+/// group without one is read by nobody once credentials are configured.
+admission group_reader(const sse_context& ctx, const net::request_context& rq,
+                       std::string_view group) {
+  auto admitted = caller_of(ctx, rq);
+  auto* who = std::get_if<caller_ptr>(&admitted);
+  if (!who || !ctx.auth || !ctx.auth->enabled())
+    return admitted;
+  auto what = "read group '" + std::string{group} + "'";
+  auto it = ctx.groups.find(group);
+  if (it == ctx.groups.end())
+    return not_entitled(who->get(), what);
+  const auto& policy = it->second;
+  if (!policy.read.empty())
+    return *who && net::allows(policy.read, **who) ? admitted
+                                                   : admission{not_entitled(who->get(), what)};
+  if (!*who && policy.credential.value_or(ctx.auth->required()))
+    return access_refusal{access_error::unauthenticated, {}};
+  return admitted;
+}
+
+/// Whether the caller of `rq` may publish into `group`: the publisher key, a `publish:<group>`
+/// or `publish:*` scope, or the group's publish rule.
+std::optional<access_refusal>
+publish_refusal(const sse_context& ctx, const net::request_context& rq, std::string_view group) {
+  if (!ctx.cfg.publisher_key.empty() && same_key(presented_key(rq), ctx.cfg.publisher_key))
+    return std::nullopt;
+  auto admitted = caller_of(ctx, rq);
+  if (auto* refusal = std::get_if<access_refusal>(&admitted))
+    return std::move(*refusal);
+  const auto& who = std::get<caller_ptr>(admitted);
+  if (who) {
+    if (net::has_scope(*who, "publish:*") || net::has_scope(*who, "publish:" + std::string{group}))
+      return std::nullopt;
+    auto it = ctx.groups.find(group);
+    if (it != ctx.groups.end() && net::allows(it->second.publish, *who))
+      return std::nullopt;
+  }
+  return not_entitled(who.get(), "publish into group '" + std::string{group} + "'");
+}
 
 /// Where a resuming client left off: `Last-Event-ID`, else `?lastEventId=`. An id that does
 /// not parse is treated as none (the client starts afresh).
@@ -69,6 +126,15 @@ net::stream_head stream_head_for(const sse_settings& cfg, const stream_target& t
   h.heartbeat = ping;
   h.heartbeat_interval = cfg.heartbeat;
   h.lifetime = cfg.stream_lifetime;
+  if (t.expires) {
+    auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(*t.expires - std::chrono::system_clock::now());
+    left = std::max(left, std::chrono::milliseconds{1});
+    if (h.lifetime.count() == 0 || left < h.lifetime) {
+      h.lifetime = left;
+      h.farewell_at_end = true;
+    }
+  }
   return h;
 }
 
@@ -87,15 +153,11 @@ net::response invalid_group_name() {
                     "The group name must be 1 to 256 bytes of UTF-8 without control characters");
 }
 
-/// Subscribes the connection carrying `res` to `t`; the group answers by opening the stream,
-/// or the request is answered 404 (no such task) or 204 (a finished task's stream was seen
-/// to its end: browsers stop reconnecting).
-void open_stream(const sse_context& ctx, const net::request_context& rq, net::responder res,
-                 stream_target t) {
-  if (!net::accepts_event_stream(rq.header("Accept"))) {
-    res(error_response(sse_api_error::not_event_stream));
-    return;
-  }
+/// Subscribes the connection carrying `res` to `t`, resuming after `last`; the group answers
+/// by opening the stream, or the request is answered 404 (no such task) or 204 (a finished
+/// task's stream was seen to its end: browsers stop reconnecting).
+void subscribe(const sse_context& ctx, net::responder res, stream_target t,
+               std::optional<actors::sse_position> last) {
   const auto* connection = actors::connection_of(res.connection().get());
   if (!connection || !connection->actor() || !res.can_stream())
     throw std::logic_error("this connection cannot carry an event stream");
@@ -104,7 +166,7 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
   sub.session = connection->session();
   sub.task_id = t.task_id;
   sub.route_id = t.route_id;
-  sub.last = resume_point(rq);
+  sub.last = last;
   auto shared = std::make_shared<net::responder>(std::move(res));
   auto client_id = random_client_id();
   sub.accept = [shared, cfg = ctx.cfg, t, client_id](actors::sse_acceptance a) {
@@ -124,6 +186,70 @@ void open_stream(const sse_context& ctx, const net::request_context& rq, net::re
                  std::move(sub));
 }
 
+/// Whether `rq` accepts an event stream; answers 406 when not.
+bool accepts_stream(const net::request_context& rq, net::responder& res) {
+  if (net::accepts_event_stream(rq.header("Accept")))
+    return true;
+  res(error_response(sse_api_error::not_event_stream));
+  return false;
+}
+
+/// Subscribes the caller `admitted` names to `t`, or answers its refusal.
+void open_stream(const sse_context& ctx, const net::request_context& rq, net::responder res,
+                 stream_target t, const admission& admitted = caller_ptr{}) {
+  if (!accepts_stream(rq, res))
+    return;
+  if (const auto* refusal = std::get_if<access_refusal>(&admitted)) {
+    res(refusal_response(*refusal));
+    return;
+  }
+  if (const auto& who = std::get<caller_ptr>(admitted))
+    t.expires = who->expires;
+  subscribe(ctx, std::move(res), std::move(t), resume_point(rq));
+}
+
+/// A task's own stream (SPEC §4.5): with credentials configured it needs a stream token made
+/// for the task (what `Sse.Url` carries), or a caller who may read the task.
+void open_task_stream(const std::shared_ptr<const sse_context>& ctx, const net::request_context& rq,
+                      net::responder res, stream_target t) {
+  if (!ctx->auth || !ctx->auth->enabled())
+    return open_stream(*ctx, rq, std::move(res), std::move(t));
+  if (!accepts_stream(rq, res))
+    return;
+  auto now = std::chrono::system_clock::now();
+  if (auto token = rq.query("token")) {
+    auto outcome = ctx->auth->check_stream_token(*token, t.task_id, now);
+    if (outcome.result != auth_outcome::kind::valid) {
+      res(refusal_response({access_error::invalid, std::move(outcome.reason)}, t.task_id));
+      return;
+    }
+    t.expires = outcome.who->expires;
+    return subscribe(*ctx, std::move(res), std::move(t), resume_point(rq));
+  }
+  auto admitted = caller_of(*ctx, rq);
+  if (const auto* refusal = std::get_if<access_refusal>(&admitted)) {
+    res(refusal_response(*refusal, t.task_id));
+    return;
+  }
+  auto caller = std::get<caller_ptr>(std::move(admitted));
+  if (caller)
+    t.expires = caller->expires;
+  // Read on the task is its Permission's to say: the registry holds it.
+  auto shared = std::make_shared<net::responder>(std::move(res));
+  auto id = t.task_id;
+  actors::reply_fn reply = [ctx, shared, t = std::move(t), last = resume_point(rq),
+                            caller](actors::task_reply r) mutable {
+    if (r.error == actors::task_error::forbidden)
+      return (*shared)(refusal_response(not_entitled(caller.get(), "read this task"), r.id));
+    if (r.error)
+      return (*shared)(error_body(answer_of(*r.error), r.id));
+    subscribe(*ctx, std::move(*shared), std::move(t), last);
+  };
+  caf::anon_send(ctx->registry, caf::get_atom::value,
+                 actors::task_lookup{std::move(id), std::chrono::milliseconds{0}, std::move(reply),
+                                     std::move(caller), false});
+}
+
 /// Takes one more publication unless the backlog is at its bound.
 bool reserve(const sse_context& ctx) {
   auto& backlog = *ctx.backlog;
@@ -137,11 +263,12 @@ bool reserve(const sse_context& ctx) {
 
 void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::request_context& rq,
                     net::responder res) {
-  if (ctx->cfg.publisher_key.empty()) {
+  bool auth_on = ctx->auth && ctx->auth->enabled();
+  if (ctx->cfg.publisher_key.empty() && !auth_on) {
     res(error_response(sse_api_error::publishing_disabled));
     return;
   }
-  if (!same_key(presented_key(rq), ctx->cfg.publisher_key)) {
+  if (!auth_on && !same_key(presented_key(rq), ctx->cfg.publisher_key)) {
     auto out = net::error_response(net::http_error::unauthorized);
     out.set(net::http::field::www_authenticate, "Bearer realm=\"herald\"");
     res(std::move(out));
@@ -150,6 +277,10 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
   std::string group{rq.param("group")};
   if (!valid_group_name(group)) {
     res(invalid_group_name());
+    return;
+  }
+  if (auto refusal = auth_on ? publish_refusal(*ctx, rq, group) : std::nullopt) {
+    res(refusal_response(*refusal));
     return;
   }
   boost::system::error_code ec;
@@ -214,7 +345,17 @@ void handle_publish(const std::shared_ptr<const sse_context>& ctx, const net::re
 
 void stream_group(const sse_context& ctx, const net::request_context& rq, net::responder res,
                   std::string group, std::string name) {
-  open_stream(ctx, rq, std::move(res), stream_target{std::move(group), std::move(name), {}, {}});
+  open_stream(ctx, rq, std::move(res),
+              stream_target{std::move(group), std::move(name), {}, {}, {}});
+}
+
+void declare_group(sse_context& ctx, const std::string& group, const route_access& access) {
+  if (ctx.groups.contains(group))
+    return;
+  group_policy policy;
+  policy.credential = access.credential;
+  policy.read = access.allow;
+  ctx.groups.emplace(group, std::move(policy));
 }
 
 std::string events_pattern(std::string_view route_pattern) {
@@ -268,8 +409,10 @@ void add_route_events(net::service& svc, std::shared_ptr<const sse_context> ctx,
                          res(error_body(net::http_error::invalid_name, {}));
                          return;
                        }
+                       return open_task_stream(ctx, rq, std::move(res), std::move(t));
                      }
-                     open_stream(*ctx, rq, std::move(res), std::move(t));
+                     auto admitted = group_reader(*ctx, rq, t.group);
+                     open_stream(*ctx, rq, std::move(res), std::move(t), admitted);
                    });
 }
 
@@ -280,22 +423,24 @@ void add_group_stream(net::service& svc, std::shared_ptr<const sse_context> ctx,
   svc.add_deferred(net::verb::get, pattern,
                    [ctx, group = std::move(group), name = std::string{pattern}](
                        const net::request_context& rq, net::responder res) {
-                     open_stream(*ctx, rq, std::move(res), stream_target{group, name, {}, {}});
+                     open_stream(*ctx, rq, std::move(res), stream_target{group, name, {}, {}, {}},
+                                 group_reader(*ctx, rq, group));
                    });
 }
 
 void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx) {
-  svc.add_deferred(net::verb::get, "/sse/{group}",
-                   [ctx](const net::request_context& rq, net::responder res) {
-                     std::string group{rq.param("group")};
-                     if (!valid_group_name(group)) {
-                       res(invalid_group_name());
-                       return;
-                     }
-                     auto name = "/sse/" + path_segment(group);
-                     open_stream(*ctx, rq, std::move(res),
-                                 stream_target{std::move(group), std::move(name), {}, {}});
-                   });
+  svc.add_deferred(
+      net::verb::get, "/sse/{group}", [ctx](const net::request_context& rq, net::responder res) {
+        std::string group{rq.param("group")};
+        if (!valid_group_name(group)) {
+          res(invalid_group_name());
+          return;
+        }
+        auto name = "/sse/" + path_segment(group);
+        auto admitted = group_reader(*ctx, rq, group);
+        open_stream(*ctx, rq, std::move(res),
+                    stream_target{std::move(group), std::move(name), {}, {}, {}}, admitted);
+      });
   svc.add_deferred(net::verb::post, "/sse/{group}",
                    [ctx](const net::request_context& rq, net::responder res) {
                      handle_publish(ctx, rq, std::move(res));

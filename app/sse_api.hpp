@@ -8,22 +8,45 @@
 
 #include "actors/async_route.hpp"
 #include "actors/sse_directory.hpp"
+#include "actors/task_registry.hpp"
+#include "app/access.hpp"
 #include "app/config.hpp"
 #include "net/router.hpp"
 #include "net/service.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 
 namespace herald::app {
 
+class authenticator;
+
+/// Who may stream and publish into one group when credentials are configured: from
+/// `sse.groups`, else from the route that declared the group (its credential rule and its
+/// `allow` rule for reading; publishing then needs a `publish:<group>` scope).
+struct group_policy {
+  /// Whether reading needs a credential: nullopt follows `auth.required`.
+  std::optional<bool> credential;
+  /// Who may read; empty: anyone (with a credential when one is needed).
+  net::access_rule read;
+  /// Who may publish, besides `publish:<group>` and `publish:*` scopes and the publisher key.
+  net::access_rule publish;
+};
+
 /// What the SSE endpoints share.
 struct sse_context {
   sse_settings cfg;
   actors::sse_directory_actor directory;
+  /// Asked whether a caller may read a task before its stream opens.
+  actors::task_registry_actor registry;
+  std::shared_ptr<const authenticator> auth;
+  /// The groups someone may read when credentials are configured; a group missing here is
+  /// read by nobody, and not created by asking for it.
+  std::map<std::string, group_policy, std::less<>> groups;
   /// Publications sent to groups and not yet handled by them.
   std::shared_ptr<std::atomic<std::int64_t>> backlog =
       std::make_shared<std::atomic<std::int64_t>>(0);
@@ -54,8 +77,13 @@ void add_sse_endpoints(net::service& svc, std::shared_ptr<const sse_context> ctx
 void add_group_stream(net::service& svc, std::shared_ptr<const sse_context> ctx,
                       std::string_view pattern, std::string group);
 
+/// Records who may read `group`, declared by a route with `access`, unless `sse.groups` or an
+/// earlier route named it.
+void declare_group(sse_context& ctx, const std::string& group, const route_access& access);
+
 /// Streams `group` on the connection that carries `res`, as `GET /sse/{group}` does, under
-/// the stream name `name` (406 when the request does not accept an event stream).
+/// the stream name `name` (406 when the request does not accept an event stream), without
+/// asking who may read it: for callers that checked already (the admin API).
 void stream_group(const sse_context& ctx, const net::request_context& rq, net::responder res,
                   std::string group, std::string name);
 

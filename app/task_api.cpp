@@ -2,6 +2,8 @@
 
 #include "actors/task_ledger.hpp"
 #include "actors/task_query.hpp"
+#include "app/access.hpp"
+#include "app/authenticator.hpp"
 #include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_errors.hpp"
@@ -42,13 +44,30 @@ std::optional<net::media_type> accepted_for_task(const net::request_context& rq,
   return media;
 }
 
-/// A responder that actors can hold: their replies are copyable functions.
+/// A responder that actors can hold: their replies are copyable functions. A task the caller
+/// may not `what` is answered 401 when it presented no credential, else 403.
 actors::reply_fn reply_with(net::responder res, net::media_type media, net::status ok,
-                            std::string root) {
+                            std::string root, actors::task_caller caller = nullptr,
+                            std::string_view what = {}) {
   auto shared = std::make_shared<net::responder>(std::move(res));
-  return [shared, media, ok, root = std::move(root)](actors::task_reply r) {
+  return [shared, media, ok, root = std::move(root), caller = std::move(caller),
+          what = std::string{what}](actors::task_reply r) {
+    if (r.error == task_error::forbidden) {
+      (*shared)(refusal_response(not_entitled(caller.get(), what), r.id));
+      return;
+    }
     (*shared)(task_response(r, media, ok, root));
   };
+}
+
+/// Who owns a task that `caller` starts: the invoker in Read and Write, plus what the route
+/// grants.
+std::shared_ptr<const actors::task_permission> permission_of(const net::identity& caller,
+                                                             const route_access& access) {
+  net::access_rule owner;
+  owner.users.push_back(caller.user);
+  return std::make_shared<const actors::task_permission>(
+      actors::task_permission{net::merged(owner, access.read), net::merged(owner, access.write)});
 }
 
 /// `?wait=` in seconds (fractions allowed), 0–60.
@@ -62,6 +81,16 @@ std::optional<std::chrono::milliseconds> parse_wait(std::string_view text) {
 }
 
 } // namespace
+
+actors::task_time stream_token_expiry(const actors::task_record& record,
+                                      const task_ownership& owners) {
+  // Readable until its retention ends after its timeout; a task without a timeout may run
+  // for ever, and its token is bounded instead (the stream then ends with `pode.close`).
+  auto bound = record.creation + owners.max_stream_token;
+  if (record.expire == actors::no_expiry())
+    return bound;
+  return std::min(bound, record.expire + owners.retention);
+}
 
 net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
                             std::string_view root) {
@@ -77,9 +106,10 @@ net::response task_response(const actors::task_reply& reply, net::media_type med
 
 net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> spec,
                                      actors::route_supervisor_actor supervisor,
-                                     std::function<std::string()> make_id) {
-  return [spec = std::move(spec), supervisor = std::move(supervisor),
-          make_id = std::move(make_id)](const net::request_context& rq, net::responder res) {
+                                     std::function<std::string()> make_id,
+                                     std::shared_ptr<const task_ownership> owners) {
+  return [spec = std::move(spec), supervisor = std::move(supervisor), make_id = std::move(make_id),
+          owners = std::move(owners)](const net::request_context& rq, net::responder res) {
     // The whole body has been read under the node's limit; the route's own is checked before
     // anything is parsed or created.
     if (spec->max_body_bytes && rq.body().size() > *spec->max_body_bytes) {
@@ -114,10 +144,21 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
     record.cancellable = spec->cancellable;
     record.creation = actors::task_clock::now();
     record.expire = spec->timeout ? record.creation + *spec->timeout : actors::no_expiry();
-    record.user = input->user;
+    const auto& caller = rq.caller();
+    if (caller) {
+      input->user = caller->user;
+      record.user = caller->user;
+      record.permission = permission_of(*caller, owners->access);
+    }
     if (spec->sse) {
       auto name = events_path(spec->events_pattern, rq.params());
       auto url = name + "?Id=" + path_segment(record.id);
+      // An owned task's stream needs Read: its URL carries a token that grants it, so that a
+      // browser's EventSource (which sends no headers) can open it. The token lives as long
+      // as the task may be read.
+      if (caller)
+        url += "&token=" +
+               owners->auth->stream_token(record.id, *caller, stream_token_expiry(record, *owners));
       record.sse = actors::sse_info{std::move(name), spec->sse_group, std::move(url),
                                     spec->sse->send_result};
     }
@@ -138,9 +179,15 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
 }
 
 void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
-                        std::size_t query_max_value_bytes) {
+                        std::size_t query_max_value_bytes,
+                        std::shared_ptr<const authenticator> auth) {
+  // Each answers only what the caller may see (the registry compares with each task's
+  // Permission); with `auth.required` they need a credential first.
+  auto guard = [&auth](net::deferred_handler h) {
+    return guarded(auth, {}, std::move(h));
+  };
   svc.add_deferred(net::verb::get, "/tasks/{id}",
-                   [registry](const net::request_context& rq, net::responder res) {
+                   guard([registry](const net::request_context& rq, net::responder res) {
                      auto media = accepted_for_task(rq, res);
                      if (!media)
                        return;
@@ -154,24 +201,28 @@ void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
                        }
                        wait = *parsed;
                      }
-                     caf::anon_send(registry, caf::get_atom::value,
-                                    actors::task_lookup{std::string{rq.param("id")}, wait,
-                                                        reply_with(std::move(res), *media,
-                                                                   net::status::ok, "Task")});
-                   });
+                     caf::anon_send(
+                         registry, caf::get_atom::value,
+                         actors::task_lookup{std::string{rq.param("id")}, wait,
+                                             reply_with(std::move(res), *media, net::status::ok,
+                                                        "Task", rq.caller(), "read this task"),
+                                             rq.caller()});
+                   }));
   svc.add_deferred(net::verb::delete_, "/tasks/{id}",
-                   [registry](const net::request_context& rq, net::responder res) {
+                   guard([registry](const net::request_context& rq, net::responder res) {
                      auto media = accepted_for_task(rq, res);
                      if (!media)
                        return;
-                     caf::anon_send(registry, caf::delete_atom::value,
-                                    actors::task_cancel{std::string{rq.param("id")},
-                                                        reply_with(std::move(res), *media,
-                                                                   net::status::ok, "Task")});
-                   });
+                     caf::anon_send(
+                         registry, caf::delete_atom::value,
+                         actors::task_cancel{std::string{rq.param("id")},
+                                             reply_with(std::move(res), *media, net::status::ok,
+                                                        "Task", rq.caller(), "cancel this task"),
+                                             rq.caller()});
+                   }));
   svc.add_deferred(
       net::verb::post, "/tasks/query",
-      [registry, query_max_value_bytes](const net::request_context& rq, net::responder res) {
+      guard([registry, query_max_value_bytes](const net::request_context& rq, net::responder res) {
         auto media = accepted(rq, res);
         if (!media)
           return;
@@ -191,10 +242,11 @@ void add_task_endpoints(net::service& svc, actors::task_registry_actor registry,
         }
         auto query = std::make_shared<const actors::task_query>(
             std::get<actors::task_query>(std::move(parsed)));
-        caf::anon_send(registry, caf::get_atom::value,
-                       actors::task_search{
-                           query, reply_with(std::move(res), *media, net::status::ok, "Tasks")});
-      });
+        caf::anon_send(
+            registry, caf::get_atom::value,
+            actors::task_search{query, reply_with(std::move(res), *media, net::status::ok, "Tasks"),
+                                rq.caller()});
+      }));
 }
 
 } // namespace herald::app

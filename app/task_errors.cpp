@@ -1,5 +1,6 @@
 #include "app/task_errors.hpp"
 
+#include "app/access.hpp"
 #include "net/responses.hpp"
 
 namespace herald::app {
@@ -44,6 +45,8 @@ net::error_answer answer_of(actors::task_error e) noexcept {
     return net::http_error::shutting_down;
   case task_error::over_budget:
     return answer_of(task_api_error::over_budget);
+  case task_error::forbidden:
+    return answer_of(access_error::forbidden);
   }
   return net::http_error::internal;
 }

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "net/http.hpp"
+#include "net/identity.hpp"
 #include "net/router.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,11 +12,13 @@
 namespace herald::net {
 
 /// What a route handler sees of one request: the message, the `{param}` captures and the
-/// query string. A view: valid only during the handler call.
+/// query string, and who the caller is when a credential was checked. A view: valid only
+/// during the handler call.
 class request_context {
  public:
-  request_context(const request& req, path_params params) noexcept
-      : request_(req), params_(std::move(params)) {}
+  request_context(const request& req, path_params params,
+                  std::shared_ptr<const identity> caller = nullptr) noexcept
+      : request_(req), params_(std::move(params)), caller_(std::move(caller)) {}
 
   const request& raw() const noexcept { return request_; }
   verb method() const noexcept { return request_.method(); }
@@ -31,9 +35,14 @@ class request_context {
   /// The decoded value of query parameter `name` (`?a=1&b=x%20y`), or nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;
 
+  /// The caller its credential stands for; null when the request presented none (or the node
+  /// checks none: no `auth` configured).
+  const std::shared_ptr<const identity>& caller() const noexcept { return caller_; }
+
  private:
   const request& request_;
   path_params params_;
+  std::shared_ptr<const identity> caller_;
 };
 
 /// The decoded value of query parameter `name` in a request target (`/p?a=1&b=x%20y`), or

@@ -306,6 +306,7 @@ void session::do_start_stream(stream_head h) {
   socket_.non_blocking(true, nb);
   if (h.lifetime.count() > 0)
     stream_end_ = clock::now() + h.lifetime;
+  farewell_at_end_ = h.farewell_at_end;
   // The request buffers are no longer needed (what the peer sends from now on is dropped):
   // an idle stream should cost as little memory as possible, there may be tens of thousands.
   buffer_ = boost::beast::flat_buffer{};
@@ -531,6 +532,10 @@ void session::on_deadline() {
       break;
     }
     if (clock::now() >= stream_end_) {
+      if (farewell_at_end_) {
+        end_stream_after(farewell_);
+        break;
+      }
       stream_ending_ = true;
       finish_stream();
       break;

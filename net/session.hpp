@@ -211,6 +211,8 @@ class session : public std::enable_shared_from_this<session> {
   clock::time_point stream_end_ = clock::time_point::max();
   bool streaming_ = false;
   bool stream_ending_ = false;
+  /// The farewell goes out when the lifetime ends (`stream_head::farewell_at_end`).
+  bool farewell_at_end_ = false;
   /// Where a stream's peer's bytes are read to be dropped.
   std::array<char, 64> discard_{};
 };

@@ -33,6 +33,9 @@ struct stream_head {
   /// After this long the stream ends (what is queued is written, then the connection
   /// closes, with no farewell: clients reconnect and resume); zero for never.
   std::chrono::milliseconds lifetime{0};
+  /// The lifetime is the credential's (it expires then): the farewell is written before the
+  /// stream ends, so that clients stop rather than reconnect with what no longer checks.
+  bool farewell_at_end = false;
 };
 
 } // namespace herald::net

@@ -3,6 +3,7 @@
 // each gives.
 
 #include "actors/task_messages.hpp"
+#include "app/access.hpp"
 #include "app/admin_errors.hpp"
 #include "app/sse_errors.hpp"
 #include "app/task_errors.hpp"
@@ -16,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+using herald::app::access_error;
 using herald::app::admin_api_error;
 using herald::app::answer_of;
 using herald::app::sse_api_error;
@@ -62,6 +64,10 @@ std::vector<row> domain_rows() {
        "The admin API is disabled on this node: set admin.key"},
       {"group_not_found", answer_of(admin_api_error::group_not_found), 404,
        "No such group (groups live while they have subscribers or recent events)"},
+      {"unauthenticated", answer_of(access_error::unauthenticated), 401,
+       "A credential is required: send Authorization: Bearer <key or token>, or X-API-Key"},
+      {"invalid_credential", answer_of(access_error::invalid), 401, "The credential is not valid"},
+      {"forbidden", answer_of(access_error::forbidden), 403, "The credential does not allow this"},
   };
 }
 
@@ -131,6 +137,7 @@ BOOST_AUTO_TEST_CASE(task_actor_refusals_map_to_their_rows) {
   BOOST_TEST(same(answer_of(task_error::duplicate_id), answer_of(task_api_error::id_taken)));
   BOOST_TEST(same(answer_of(task_error::over_budget), answer_of(task_api_error::over_budget)));
   BOOST_TEST(same(answer_of(task_error::shutting_down), answer_of(http_error::shutting_down)));
+  BOOST_TEST(same(answer_of(task_error::forbidden), answer_of(access_error::forbidden)));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -12,16 +12,20 @@
 using herald::actors::callback_info;
 using herald::actors::format_time;
 using herald::actors::is_terminal;
+using herald::actors::may_read;
+using herald::actors::may_write;
 using herald::actors::no_expiry;
 using herald::actors::parse_task_state;
 using herald::actors::parse_time;
 using herald::actors::sse_info;
+using herald::actors::task_permission;
 using herald::actors::task_record;
 using herald::actors::task_state;
 using herald::actors::task_time;
 using herald::actors::to_json;
 
 namespace json = boost::json;
+namespace net = herald::net;
 using namespace std::chrono;
 using namespace std::chrono_literals;
 
@@ -431,13 +435,37 @@ BOOST_AUTO_TEST_CASE(an_empty_error_message_is_still_an_error) {
 BOOST_AUTO_TEST_CASE(user_and_permission_are_exported_as_given) {
   auto r = minimal_record();
   r.user = "MINDY021";
-  r.permission =
-      json::parse(R"({"Read":{"Users":["MINDY021"],"Groups":["Developer"],"Roles":[],"Scopes":[]},)"
-                  R"("Write":{"Users":["MINDY021"]}})");
+  task_permission p;
+  p.read.users = {"MINDY021"};
+  p.read.groups = {"Developer"};
+  p.write.users = {"MINDY021"};
+  r.permission = std::make_shared<const task_permission>(p);
   auto o = to_json(r);
   BOOST_TEST((keys(o) == always_and({"User", "Permission"})));
   BOOST_TEST(o.at("User").as_string() == "MINDY021");
-  BOOST_TEST((o.at("Permission") == *r.permission));
+  auto expected =
+      json::parse(R"({"Read":{"Users":["MINDY021"],"Groups":["Developer"],"Roles":[],"Scopes":[]},)"
+                  R"("Write":{"Users":["MINDY021"],"Groups":[],"Roles":[],"Scopes":[]}})");
+  BOOST_TEST((o.at("Permission") == expected));
+}
+
+BOOST_AUTO_TEST_CASE(read_and_write_follow_the_permission) {
+  auto r = minimal_record();
+  net::identity owner{"ann", {"ops"}, {}, {}, {}, {}};
+  net::identity other{"bob", {}, {"viewer"}, {}, {}, {}};
+  BOOST_TEST(may_read(r, nullptr)); // an anonymous invoker's task is everyone's
+  BOOST_TEST(may_write(r, &other));
+  task_permission p;
+  p.read.users = {"ann"};
+  p.read.roles = {"viewer"};
+  p.write.users = {"ann"};
+  r.permission = std::make_shared<const task_permission>(p);
+  BOOST_TEST(may_read(r, &owner));
+  BOOST_TEST(may_write(r, &owner));
+  BOOST_TEST(may_read(r, &other));
+  BOOST_TEST(!may_write(r, &other));
+  BOOST_TEST(!may_read(r, nullptr));
+  BOOST_TEST(!may_write(r, nullptr));
 }
 
 BOOST_AUTO_TEST_CASE(sse_is_name_group_and_url) {
@@ -490,7 +518,7 @@ BOOST_AUTO_TEST_CASE(a_finished_task_shows_every_field_it_has) {
   r.progress = 100;
   r.result = json::value(0);
   r.user = "u";
-  r.permission = json::object{};
+  r.permission = std::make_shared<const task_permission>();
   r.sse = sse_info{"n", "g", "u"};
   r.callback = callback_info{"http://x/", 1, "Completed"};
   r.queue_position = 3;
