@@ -96,12 +96,18 @@ BOOST_AUTO_TEST_CASE(a_token_round_trips_task_user_and_expiry) {
   BOOST_TEST((grant.expires == start + 1h));
 }
 
-BOOST_AUTO_TEST_CASE(users_with_any_characters_survive) {
+BOOST_AUTO_TEST_CASE(task_ids_and_users_with_any_bytes_survive) {
   stream_signer signer{secret};
-  const std::string user = "m\xc3\xbcller \"x\"\n.y";
-  auto checked = signer.verify(signer.sign(task, user, start + 1s), task, start);
+  const std::string odd_task = "12:34:task";
+  const std::string user{"m\xc3\xbcller \"x\"\n.y:\0\xff", 17};
+  auto checked = signer.verify(signer.sign(odd_task, user, start + 1s), odd_task, start);
   BOOST_REQUIRE(std::holds_alternative<stream_grant>(checked));
+  BOOST_TEST(std::get<stream_grant>(checked).task_id == odd_task);
   BOOST_TEST(std::get<stream_grant>(checked).user == user);
+  // The task id's length travels with it: no split of task and user reads as another.
+  auto shifted = signer.sign("12:34:tas", "k" + user, start + 1s);
+  BOOST_TEST(refusal(signer.verify(shifted, odd_task, start)) ==
+             "stream token is for another task");
 }
 
 BOOST_AUTO_TEST_CASE(an_expired_token_is_refused_from_its_expiry_on) {
