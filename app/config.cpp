@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -11,7 +12,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <openssl/evp.h>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -77,6 +82,219 @@ std::chrono::milliseconds millis(const json::value& v, std::string_view key, std
 
 constexpr std::int64_t hour_ms = 3'600'000;
 
+/// The members of object `v` at `key`, each handed to `member` with its own key; a member
+/// `member` does not know (returns false for) stops start-up.
+template <class Member> void members(const json::value& v, const std::string& key, Member member) {
+  if (!v.is_object())
+    fail(key, "must be a JSON object");
+  for (const auto& [name, value] : v.get_object()) {
+    auto sub = key + "." + std::string{name};
+    if (!member(std::string_view{name}, value, sub))
+      fail(sub, "unknown key");
+  }
+}
+
+/// A list of names (users, groups, claims): an array of non-empty strings.
+std::vector<std::string> names(const json::value& v, std::string_view key) {
+  if (!v.is_array())
+    fail(key, "must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string() || item.get_string().empty())
+      fail(key, "must be an array of non-empty strings");
+    out.emplace_back(item.get_string());
+  }
+  return out;
+}
+
+std::string non_empty_text(const json::value& v, std::string_view key) {
+  auto out = text(v, key);
+  if (out.empty())
+    fail(key, "must not be empty");
+  return out;
+}
+
+/// The four lists of an access rule or of an identity: `users` (rules only), `groups`,
+/// `roles`, `scopes`. False for any other member name.
+bool rule_list(std::string_view name, const json::value& v, const std::string& key,
+               net::access_rule& rule) {
+  if (name == "users")
+    rule.users = names(v, key);
+  else if (name == "groups")
+    rule.groups = names(v, key);
+  else if (name == "roles")
+    rule.roles = names(v, key);
+  else if (name == "scopes")
+    rule.scopes = names(v, key);
+  else
+    return false;
+  return true;
+}
+
+net::access_rule access_rule(const json::value& v, const std::string& key) {
+  net::access_rule out;
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    return rule_list(name, m, k, out);
+  });
+  return out;
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+std::array<std::uint8_t, 32> hex_digest(const std::string& hex, std::string_view key) {
+  std::array<std::uint8_t, 32> out{};
+  if (hex.size() != 2 * out.size())
+    fail(key, "must be 64 hexadecimal digits (a SHA-256)");
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int high = hex_digit(hex[2 * i]);
+    int low = hex_digit(hex[2 * i + 1]);
+    if (high < 0 || low < 0)
+      fail(key, "must be 64 hexadecimal digits (a SHA-256)");
+    out[i] = static_cast<std::uint8_t>(high << 4 | low);
+  }
+  return out;
+}
+
+std::array<std::uint8_t, 32> sha256(std::string_view text) {
+  std::array<std::uint8_t, 32> out{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), out.data(), &length, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error{"SHA-256 failed"};
+  return out;
+}
+
+/// One entry of `auth.keys`: exactly one of `key_sha256` and `key`, a `user`, and the lists.
+api_key_entry key_entry(const json::value& v, const std::string& key) {
+  api_key_entry out;
+  std::optional<std::string> hex;
+  std::optional<std::string> plain;
+  bool has_user = false;
+  net::access_rule lists;
+  members(v, key, [&](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "key_sha256") {
+      hex = text(m, k);
+      out.digest = hex_digest(*hex, k);
+    } else if (name == "key") {
+      plain = text(m, k);
+      if (plain->size() < 16)
+        fail(k, "must be at least 16 characters");
+    } else if (name == "user") {
+      out.who.user = non_empty_text(m, k);
+      has_user = true;
+    } else {
+      return name != "users" && rule_list(name, m, k, lists);
+    }
+    return true;
+  });
+  if (hex.has_value() == plain.has_value())
+    fail(key, "needs exactly one of key_sha256 and key");
+  if (!has_user)
+    fail(key + ".user", "is required");
+  if (plain) {
+    out.digest = sha256(*plain);
+    out.plain = true;
+  }
+  out.who.groups = std::move(lists.groups);
+  out.who.roles = std::move(lists.roles);
+  out.who.scopes = std::move(lists.scopes);
+  return out;
+}
+
+void read_structured(const json::value& v, const std::string& key,
+                     std::vector<api_key_entry>& field) {
+  if (!v.is_array())
+    fail(key, "must be an array of objects");
+  std::vector<api_key_entry> out;
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    auto entry_key = key + "[" + std::to_string(i) + "]";
+    auto entry = key_entry(v.get_array()[i], entry_key);
+    for (std::size_t j = 0; j < out.size(); ++j)
+      if (out[j].digest == entry.digest)
+        fail(entry_key, "is the same key as " + key + "[" + std::to_string(j) + "]");
+    out.push_back(std::move(entry));
+  }
+  field = std::move(out);
+}
+
+/// Where a JWT's identity is read from: `claims.user`, `.groups`, `.roles`, `.scopes`.
+void claim_names(const json::value& v, const std::string& key, jwt_settings& out) {
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "user")
+      out.user_claim = non_empty_text(m, k);
+    else if (name == "groups")
+      out.groups_claim = non_empty_text(m, k);
+    else if (name == "roles")
+      out.roles_claim = non_empty_text(m, k);
+    else if (name == "scopes")
+      out.scopes_claim = non_empty_text(m, k);
+    else
+      return false;
+    return true;
+  });
+}
+
+void read_structured(const json::value& v, const std::string& key,
+                     std::optional<jwt_settings>& field) {
+  jwt_settings out;
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "hs256_secret") {
+      out.hs256_secret = text(m, k);
+      if (!out.hs256_secret.empty() && out.hs256_secret.size() < 32)
+        fail(k, "must be empty or at least 32 characters");
+    } else if (name == "public_keys") {
+      out.public_key_files = names(m, k);
+    } else if (name == "jwks_file") {
+      out.jwks_file = text(m, k);
+    } else if (name == "issuer") {
+      out.issuer = text(m, k);
+    } else if (name == "audience") {
+      out.audience = text(m, k);
+    } else if (name == "leeway_s") {
+      out.leeway = std::chrono::seconds{integer(m, k, 0, 3600)};
+    } else if (name == "claims") {
+      claim_names(m, k, out);
+    } else {
+      return false;
+    }
+    return true;
+  });
+  if (out.hs256_secret.empty() && out.public_key_files.empty() && out.jwks_file.empty())
+    fail(key, "needs hs256_secret, public_keys or jwks_file");
+  field = std::move(out);
+}
+
+void read_structured(const json::value& v, const std::string& key,
+                     std::map<std::string, group_access, std::less<>>& field) {
+  if (!v.is_object())
+    fail(key, "must be a JSON object");
+  std::map<std::string, group_access, std::less<>> out;
+  for (const auto& [name, rules] : v.get_object()) {
+    if (name.empty() || name.size() > 256)
+      fail(key, "a group name must be 1 to 256 bytes");
+    group_access access;
+    members(rules, key + "." + std::string{name},
+            [&access](std::string_view member, const json::value& m, const std::string& k) {
+              if (member == "read")
+                access.read = access_rule(m, k);
+              else if (member == "publish")
+                access.publish = access_rule(m, k);
+              else
+                return false;
+              return true;
+            });
+    out.insert_or_assign(std::string{name}, std::move(access));
+  }
+  field = std::move(out);
+}
+
 /// One key of the configuration document: its dotted name and how its value is read into a
 /// config. Built by `key` below, the one helper: the field's type says how it is read.
 struct key_rule {
@@ -90,7 +308,7 @@ using text_check = std::string (*)(const std::string&);
 
 /// The rule for key `name`, read into the field `access(config)` returns: an integer or a
 /// duration in milliseconds within [min, max], a bool, a string (then checked by `check`),
-/// or a log level.
+/// a log level, or a structured value that a `read_structured` overload reads whole.
 template <class Access>
 key_rule key(std::string_view name, Access access, std::int64_t min = 0, std::int64_t max = 0,
              text_check check = nullptr) {
@@ -108,6 +326,8 @@ key_rule key(std::string_view name, Access access, std::int64_t min = 0, std::in
                   fail(k, why);
             } else if constexpr (std::is_same_v<field_type, log::level>) {
               field = checked_level(text(v, k), k);
+            } else if constexpr (requires { read_structured(v, k, field); }) {
+              read_structured(v, k, field);
             } else {
               static_assert(std::is_integral_v<field_type>);
               field = static_cast<field_type>(integer(v, k, min, max));
@@ -130,6 +350,22 @@ std::string publisher_key_check(const std::string& value) {
 std::string admin_key_check(const std::string& value) {
   return !value.empty() && value.size() < 16
              ? "must be empty (admin API disabled) or at least 16 characters"
+             : std::string{};
+}
+
+std::string cookie_check(const std::string& value) {
+  bool token = value.size() <= 64 && std::all_of(value.begin(), value.end(), [](char c) {
+                 return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-';
+               });
+  return value.empty() || !token
+             ? "must be a cookie name: 1 to 64 characters of A-Z, a-z, 0-9, _ and -"
+             : std::string{};
+}
+
+std::string stream_secret_check(const std::string& value) {
+  return !value.empty() && value.size() < 32
+             ? "must be empty (a random secret per start) or at least 32 characters"
              : std::string{};
 }
 
@@ -164,6 +400,7 @@ const std::vector<key_rule>& rules() {
       key("sse.publisher_key", [](config& c) -> auto& { return c.sse.publisher_key; }, 0, 0, publisher_key_check),
       key("sse.publish_backlog", [](config& c) -> auto& { return c.sse.publish_backlog; }, 1, 10'000'000),
       key("sse.max_groups", [](config& c) -> auto& { return c.sse.groups.max_groups; }, 1, 1'000'000),
+      key("sse.groups", [](config& c) -> auto& { return c.sse.group_rules; }),
 
       key("tasks.retention_ms", [](config& c) -> auto& { return c.tasks.registry.retention; }, 0, 7 * 24 * hour_ms),
       key("tasks.max_retained", [](config& c) -> auto& { return c.tasks.registry.max_retained; }, 1, 100'000'000),
@@ -183,6 +420,12 @@ const std::vector<key_rule>& rules() {
       key("admin.metrics_top_groups", [](config& c) -> auto& { return c.admin.metrics_top_groups; }, 0, 10'000),
 
       key("ui.enabled", [](config& c) -> auto& { return c.ui.enabled; }),
+
+      key("auth.keys", [](config& c) -> auto& { return c.auth.keys; }),
+      key("auth.jwt", [](config& c) -> auto& { return c.auth.jwt; }),
+      key("auth.cookie", [](config& c) -> auto& { return c.auth.cookie; }, 0, 0, cookie_check),
+      key("auth.stream_secret", [](config& c) -> auto& { return c.auth.stream_secret; }, 0, 0, stream_secret_check),
+      key("auth.required", [](config& c) -> auto& { return c.auth.required; }),
   };
   // clang-format on
   return table;
@@ -221,6 +464,9 @@ void walk(config& c, const json::value& v, std::string_view where) {
 
 void apply_document(config& c, const json::value& doc) {
   walk(c, doc, "");
+  // Checked on the whole value, so that the order of the keys does not matter.
+  if (c.auth.required && !c.auth.enabled())
+    fail("auth.required", "needs auth.keys or auth.jwt");
 }
 
 std::uint16_t parse_port(std::string_view s, std::string_view key) {

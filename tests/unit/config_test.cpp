@@ -546,4 +546,217 @@ BOOST_AUTO_TEST_CASE(temp_dir_is_removed) {
   BOOST_TEST(!fs::exists(where));
 }
 
+// -- auth and group rules ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(auth_is_off_by_default) {
+  config d;
+  BOOST_TEST(d.auth.keys.empty());
+  BOOST_TEST(!d.auth.jwt.has_value());
+  BOOST_TEST(d.auth.cookie.empty());
+  BOOST_TEST(d.auth.stream_secret.empty());
+  BOOST_TEST(!d.auth.required);
+  BOOST_TEST(!d.auth.enabled());
+  BOOST_TEST(d.sse.group_rules.empty());
+}
+
+BOOST_AUTO_TEST_CASE(api_keys_are_read_by_digest_or_in_plain) {
+  auto c = accepted(parse_config(R"({"auth": {"required": true, "keys": [
+    {"key_sha256": "7BAFAA96AA2351E6B7FBC258246B08EE66ADE6196C76850108303B1DD6D6EB62",
+     "user": "alice", "groups": ["ops"], "roles": ["admin", "dev"], "scopes": ["tasks:read"]},
+    {"key": "carol-key-0123456789", "user": "carol"},
+    {"key": "bob-key-0123456789", "user": "bob"}]}})"));
+  BOOST_TEST(c.auth.required);
+  BOOST_TEST(c.auth.enabled());
+  BOOST_REQUIRE(c.auth.keys.size() == 3u);
+  const auto& a = c.auth.keys[0];
+  BOOST_TEST(a.digest[0] == 0x7b);
+  BOOST_TEST(a.digest[31] == 0x62);
+  BOOST_TEST(!a.plain);
+  BOOST_TEST(a.who.user == "alice");
+  BOOST_TEST(a.who.groups == std::vector<std::string>{"ops"});
+  BOOST_TEST(a.who.roles == (std::vector<std::string>{"admin", "dev"}));
+  BOOST_TEST(a.who.scopes == std::vector<std::string>{"tasks:read"});
+  BOOST_TEST(!a.who.expires.has_value());
+  BOOST_TEST(c.auth.keys[2].plain);
+  BOOST_TEST(c.auth.keys[2].who.user == "bob");
+  BOOST_TEST(c.auth.keys[2].who.groups.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_plain_key_and_its_digest_are_the_same_key) {
+  // The second entry is the first one's key in plain: the same credential twice.
+  auto error = rejected(parse_config(R"({"auth": {"keys": [
+    {"key_sha256": "7bafaa96aa2351e6b7fbc258246b08ee66ade6196c76850108303b1dd6d6eb62",
+     "user": "alice"},
+    {"key": "alice-key-0123456789", "user": "mallory"}]}})"));
+  BOOST_TEST(error == "auth.keys[1]: is the same key as auth.keys[0]");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"keys": [{"key": "bob-key-0123456789",
+    "user": "a"}, {"key": "other-key-0123456789", "user": "b"}, {"key": "bob-key-0123456789",
+    "user": "c"}]}})")) == "auth.keys[2]: is the same key as auth.keys[0]");
+}
+
+BOOST_AUTO_TEST_CASE(bad_api_key_entries_are_named) {
+  auto bad = [](std::string_view entry) {
+    return rejected(parse_config(R"({"auth": {"keys": [{"key": "bob-key-0123456789",
+                                   "user": "bob"}, )" +
+                                 std::string{entry} + "]}}"));
+  };
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": "a", "foo": 1})") ==
+             "auth.keys[1].foo: unknown key");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": "a", "users": ["x"]})") ==
+             "auth.keys[1].users: unknown key");
+  BOOST_TEST(bad(R"({"user": "a"})") == "auth.keys[1]: needs exactly one of key_sha256 and key");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": "a", "key_sha256":
+    "7bafaa96aa2351e6b7fbc258246b08ee66ade6196c76850108303b1dd6d6eb62"})") ==
+             "auth.keys[1]: needs exactly one of key_sha256 and key");
+  BOOST_TEST(bad(R"({"key": "too-short", "user": "a"})") ==
+             "auth.keys[1].key: must be at least 16 characters");
+  BOOST_TEST(bad(R"({"key_sha256": "7bafaa96", "user": "a"})") ==
+             "auth.keys[1].key_sha256: must be 64 hexadecimal digits (a SHA-256)");
+  BOOST_TEST(bad(R"({"key_sha256":
+    "7bafaa96aa2351e6b7fbc258246b08ee66ade6196c76850108303b1dd6d6eb6g", "user": "a"})") ==
+             "auth.keys[1].key_sha256: must be 64 hexadecimal digits (a SHA-256)");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789"})") == "auth.keys[1].user: is required");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": ""})") ==
+             "auth.keys[1].user: must not be empty");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": 7})") ==
+             "auth.keys[1].user: must be a string");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": "a", "groups": "ops"})") ==
+             "auth.keys[1].groups: must be an array of strings");
+  BOOST_TEST(bad(R"({"key": "alice-key-0123456789", "user": "a", "roles": [1]})") ==
+             "auth.keys[1].roles: must be an array of non-empty strings");
+  BOOST_TEST(bad(R"("alice-key-0123456789")") == "auth.keys[1]: must be a JSON object");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"keys": {}}})")) ==
+             "auth.keys: must be an array of objects");
+}
+
+BOOST_AUTO_TEST_CASE(jwt_settings_are_read) {
+  auto c = accepted(parse_config(R"({"auth": {"jwt": {
+    "hs256_secret": "0123456789abcdef0123456789abcdef",
+    "public_keys": ["/etc/herald/idp.pem", "/etc/herald/idp2.pem"],
+    "jwks_file": "/etc/herald/jwks.json", "issuer": "https://idp.example",
+    "audience": "herald", "leeway_s": 5,
+    "claims": {"user": "email", "groups": "grp", "roles": "realm_roles", "scopes": "scp"}}}})"));
+  BOOST_REQUIRE(c.auth.jwt.has_value());
+  const auto& j = *c.auth.jwt;
+  BOOST_TEST(j.hs256_secret == "0123456789abcdef0123456789abcdef");
+  BOOST_TEST(j.public_key_files ==
+             (std::vector<std::string>{"/etc/herald/idp.pem", "/etc/herald/idp2.pem"}));
+  BOOST_TEST(j.jwks_file == "/etc/herald/jwks.json");
+  BOOST_TEST(j.issuer == "https://idp.example");
+  BOOST_TEST(j.audience == "herald");
+  BOOST_TEST(j.leeway.count() == 5);
+  BOOST_TEST(j.user_claim == "email");
+  BOOST_TEST(j.groups_claim == "grp");
+  BOOST_TEST(j.roles_claim == "realm_roles");
+  BOOST_TEST(j.scopes_claim == "scp");
+  BOOST_TEST(c.auth.enabled());
+
+  auto d = accepted(parse_config(R"({"auth": {"required": true,
+                                             "jwt": {"jwks_file": "/j.json"}}})"));
+  BOOST_TEST(d.auth.jwt->leeway.count() == 60);
+  BOOST_TEST(d.auth.jwt->user_claim == "sub");
+  BOOST_TEST(d.auth.jwt->scopes_claim == "scope");
+}
+
+BOOST_AUTO_TEST_CASE(bad_jwt_settings_are_named) {
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"jwt": {"issuer": "x"}}})")) ==
+             "auth.jwt: needs hs256_secret, public_keys or jwks_file");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"jwt": {"hs256_secret": "short"}}})")) ==
+             "auth.jwt.hs256_secret: must be empty or at least 32 characters");
+  BOOST_TEST(
+      rejected(parse_config(R"({"auth": {"jwt": {"jwks_file": "/j", "leeway_s": 3601}}})")) ==
+      "auth.jwt.leeway_s: must be between 0 and 3600");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"jwt": {"jwks_file": "/j", "leeway_s": -1}}})")) ==
+             "auth.jwt.leeway_s: must be between 0 and 3600");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"jwt": {"public_keys": "/k.pem"}}})")) ==
+             "auth.jwt.public_keys: must be an array of strings");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"jwt": {"jwks_file": "/j", "alg": "none"}}})")) ==
+             "auth.jwt.alg: unknown key");
+  BOOST_TEST(rejected(parse_config(
+                 R"({"auth": {"jwt": {"jwks_file": "/j", "claims": {"email": "e"}}}})")) ==
+             "auth.jwt.claims.email: unknown key");
+  BOOST_TEST(
+      rejected(parse_config(R"({"auth": {"jwt": {"jwks_file": "/j", "claims": {"user": ""}}}})")) ==
+      "auth.jwt.claims.user: must not be empty");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"jwt": true}})")) ==
+             "auth.jwt: must be a JSON object");
+}
+
+BOOST_AUTO_TEST_CASE(cookie_stream_secret_and_required_are_checked) {
+  auto c = accepted(parse_config(R"({"auth": {"cookie": "herald_Key-1",
+    "stream_secret": "0123456789abcdef0123456789abcdef", "keys": [
+    {"key": "bob-key-0123456789", "user": "bob"}], "required": false}})"));
+  BOOST_TEST(c.auth.cookie == "herald_Key-1");
+  BOOST_TEST(c.auth.stream_secret == "0123456789abcdef0123456789abcdef");
+  BOOST_TEST(!c.auth.required);
+  BOOST_TEST(accepted(parse_config(R"({"auth": {"cookie": ")" + std::string(64, 'c') + "\"}}"))
+                 .auth.cookie.size() == 64u);
+
+  const std::string cookie_error =
+      "auth.cookie: must be a cookie name: 1 to 64 characters of A-Z, a-z, 0-9, _ and -";
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"cookie": ""}})")) == cookie_error);
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"cookie": "a=b"}})")) == cookie_error);
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"cookie": "a b"}})")) == cookie_error);
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"cookie": ")" + std::string(65, 'c') + "\"}}")) ==
+             cookie_error);
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"stream_secret": "0123456789abcdef"}})")) ==
+             "auth.stream_secret: must be empty (a random secret per start) or at least 32 "
+             "characters");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"required": "yes"}})")) ==
+             "auth.required: must be true or false");
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"required": true}})")) ==
+             "auth.required: needs auth.keys or auth.jwt");
+  // Wherever the keys stand in the section.
+  BOOST_TEST(accepted(parse_config(R"({"auth": {"required": true,
+    "keys": [{"key": "bob-key-0123456789", "user": "bob"}]}})"))
+                 .auth.required);
+  BOOST_TEST(accepted(parse_config(R"({"auth": {"jwt": {"jwks_file": "/j"},
+                                                "required": true}})"))
+                 .auth.required);
+  BOOST_TEST(rejected(parse_config(R"({"auth": {"token": 1}})")) == "auth.token: unknown key");
+  BOOST_TEST(rejected(parse_config(R"({"auth": 1})")) == "auth: must be a JSON object");
+  BOOST_TEST(rejected(parse_config(R"({"auth.required": true})")) == "auth.required: unknown key");
+}
+
+BOOST_AUTO_TEST_CASE(group_rules_are_read) {
+  auto c = accepted(parse_config(R"({"sse": {"groups": {
+    "news": {"read": {"users": ["*"]}, "publish": {"roles": ["editor"], "scopes": ["news:w"]}},
+    "ops": {"read": {"groups": ["ops"], "users": ["alice", "bob"]}},
+    "sealed": {}}}})"));
+  BOOST_REQUIRE(c.sse.group_rules.size() == 3u);
+  const auto& news = c.sse.group_rules.at("news");
+  BOOST_TEST(news.read.users == std::vector<std::string>{"*"});
+  BOOST_TEST(news.publish.roles == std::vector<std::string>{"editor"});
+  BOOST_TEST(news.publish.scopes == std::vector<std::string>{"news:w"});
+  BOOST_TEST(news.publish.users.empty());
+  const auto& ops = c.sse.group_rules.at("ops");
+  BOOST_TEST(ops.read.groups == std::vector<std::string>{"ops"});
+  BOOST_TEST(ops.read.users == (std::vector<std::string>{"alice", "bob"}));
+  BOOST_TEST(ops.publish.empty());
+  BOOST_TEST(c.sse.group_rules.at("sealed").read.empty());
+  BOOST_TEST(
+      accepted(parse_config(R"({"sse": {"groups": {")" + std::string(256, 'g') + R"(": {}}}})"))
+          .sse.group_rules.size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(bad_group_rules_are_named) {
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": []}})")) ==
+             "sse.groups: must be a JSON object");
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"": {}}}})")) ==
+             "sse.groups: a group name must be 1 to 256 bytes");
+  BOOST_TEST(
+      rejected(parse_config(R"({"sse": {"groups": {")" + std::string(257, 'g') + R"(": {}}}})")) ==
+      "sse.groups: a group name must be 1 to 256 bytes");
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"g": {"write": {}}}}})")) ==
+             "sse.groups.g.write: unknown key");
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"g": {"read": {"user": ["a"]}}}}})")) ==
+             "sse.groups.g.read.user: unknown key");
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"g": {"read": {"users": "a"}}}}})")) ==
+             "sse.groups.g.read.users: must be an array of strings");
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"g": {"publish": []}}}})")) ==
+             "sse.groups.g.publish: must be a JSON object");
+  BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"g": 1}}})")) ==
+             "sse.groups.g: must be a JSON object");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

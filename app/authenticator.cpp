@@ -1,0 +1,162 @@
+#include "app/authenticator.hpp"
+
+#include "app/jwt_verifier.hpp"
+#include "app/stream_token.hpp"
+#include "net/text.hpp"
+
+#include <array>
+#include <cstdint>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <vector>
+
+namespace herald::app {
+
+namespace {
+
+using digest = std::array<std::uint8_t, 32>;
+
+/// SHA-256 of `text`: what `auth.keys` holds of each key.
+digest sha256(std::string_view text) {
+  digest out{};
+  unsigned int length = 0;
+  if (EVP_Digest(text.data(), text.size(), out.data(), &length, EVP_sha256(), nullptr) != 1 ||
+      length != out.size())
+    throw std::runtime_error{"SHA-256 failed"};
+  return out;
+}
+
+auth_outcome invalid(std::string reason) {
+  return {auth_outcome::kind::invalid, nullptr, std::move(reason)};
+}
+
+auth_outcome valid(std::shared_ptr<const net::identity> who) {
+  return {auth_outcome::kind::valid, std::move(who), {}};
+}
+
+/// The value of cookie `name` in a `Cookie` header (`a=1; b=2`, RFC 6265 §4.2), without the
+/// double quotes a value may be wrapped in; empty when absent.
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    auto end = header.find(';');
+    auto pair = net::trim(header.substr(0, end));
+    header = end == std::string_view::npos ? std::string_view{} : header.substr(end + 1);
+    auto eq = pair.find('=');
+    if (eq == std::string_view::npos || net::trim(pair.substr(0, eq)) != name)
+      continue;
+    auto value = net::trim(pair.substr(eq + 1));
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    return value;
+  }
+  return {};
+}
+
+} // namespace
+
+/// The digests of `auth.keys` and who each stands for. A lookup compares the presented key's
+/// digest with every entry, without stopping at a match, so that its time says nothing about
+/// which key (or how much of one) was right.
+struct authenticator::key_table {
+  struct entry {
+    digest hash;
+    std::shared_ptr<const net::identity> who;
+  };
+  std::vector<entry> entries;
+
+  explicit key_table(const std::vector<api_key_entry>& keys) {
+    entries.reserve(keys.size());
+    for (const auto& k : keys) {
+      for (const auto& e : entries)
+        if (e.hash == k.digest)
+          throw auth_setup_error{"auth.keys: two entries have the same key"};
+      entries.push_back({k.digest, std::make_shared<const net::identity>(k.who)});
+    }
+  }
+
+  std::shared_ptr<const net::identity> find(std::string_view key) const {
+    auto presented = sha256(key);
+    const entry* match = nullptr;
+    for (const auto& e : entries) {
+      bool same = CRYPTO_memcmp(e.hash.data(), presented.data(), presented.size()) == 0;
+      match = same ? &e : match;
+    }
+    return match ? match->who : nullptr;
+  }
+};
+
+authenticator::authenticator(const auth_settings& settings)
+    : keys_(std::make_unique<key_table>(settings.keys)), cookie_(settings.cookie),
+      enabled_(settings.enabled()), required_(settings.required) {
+  if (!settings.stream_secret.empty() && settings.stream_secret.size() < 32)
+    throw auth_setup_error{"auth.stream_secret: must be empty or at least 32 characters"};
+  if (settings.jwt)
+    jwt_ = std::make_unique<jwt_verifier>(*settings.jwt);
+  streams_ = std::make_unique<stream_signer>(settings.stream_secret);
+}
+
+authenticator::~authenticator() = default;
+
+auth_outcome authenticator::check(const net::request_context& rq,
+                                  std::chrono::system_clock::time_point now) const {
+  if (auto key = net::trim(rq.header("X-API-Key")); !key.empty())
+    return check_credential(key, now);
+  if (auto header = net::trim(rq.header("Authorization")); !header.empty()) {
+    auto space = header.find_first_of(" \t");
+    auto scheme = header.substr(0, space);
+    if (!net::iequals(scheme, "Bearer"))
+      return invalid("unsupported authorization scheme");
+    auto token =
+        space == std::string_view::npos ? std::string_view{} : net::trim(header.substr(space + 1));
+    if (token.empty())
+      return invalid("bearer token is empty");
+    return check_credential(token, now);
+  }
+  // Browsers send cookies with requests other sites make them send: only reads may use one.
+  if (!cookie_.empty() && rq.method() == net::verb::get)
+    if (auto value = cookie_value(rq.header("Cookie"), cookie_); !value.empty())
+      return check_credential(value, now);
+  return {};
+}
+
+auth_outcome authenticator::check_credential(std::string_view credential,
+                                             std::chrono::system_clock::time_point now) const {
+  if (credential.empty())
+    return {};
+  if (credential.size() > max_credential_bytes)
+    return invalid("credential too large");
+  if (jwt_ && looks_like_jwt(credential)) {
+    auto checked = jwt_->verify(credential, now);
+    if (auto* refusal = std::get_if<jwt_refusal>(&checked))
+      return invalid(std::move(refusal->reason));
+    return valid(
+        std::make_shared<const net::identity>(std::get<net::identity>(std::move(checked))));
+  }
+  if (auto who = keys_->find(credential))
+    return valid(std::move(who));
+  return invalid("unknown API key");
+}
+
+std::string authenticator::stream_token(std::string_view task_id, const net::identity& who,
+                                        std::chrono::system_clock::time_point expires) const {
+  return streams_->sign(task_id, who.user, expires);
+}
+
+auth_outcome authenticator::check_stream_token(std::string_view token, std::string_view task_id,
+                                               std::chrono::system_clock::time_point now) const {
+  if (token.empty())
+    return {};
+  if (token.size() > max_credential_bytes)
+    return invalid("credential too large");
+  auto checked = streams_->verify(token, task_id, now);
+  if (auto* refusal = std::get_if<stream_refusal>(&checked))
+    return invalid(std::move(refusal->reason));
+  auto& grant = std::get<stream_grant>(checked);
+  auto who = std::make_shared<net::identity>();
+  who->user = std::move(grant.user);
+  who->expires = grant.expires;
+  who->stream_task = std::move(grant.task_id);
+  return valid(std::move(who));
+}
+
+} // namespace herald::app

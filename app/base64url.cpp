@@ -1,0 +1,75 @@
+#include "app/base64url.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace herald::app {
+
+namespace {
+
+constexpr std::string_view alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Each byte's 6-bit value, or 64 when it is not in the alphabet.
+constexpr std::array<std::uint8_t, 256> values = [] {
+  std::array<std::uint8_t, 256> out{};
+  out.fill(64);
+  for (std::size_t i = 0; i < alphabet.size(); ++i)
+    out[static_cast<unsigned char>(alphabet[i])] = static_cast<std::uint8_t>(i);
+  return out;
+}();
+
+} // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  auto at = [&bytes](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    auto group = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
+    out += alphabet[group >> 18 & 63];
+    out += alphabet[group >> 12 & 63];
+    out += alphabet[group >> 6 & 63];
+    out += alphabet[group & 63];
+  }
+  if (auto rest = bytes.size() - i; rest == 1) {
+    auto group = at(i) << 16;
+    out += alphabet[group >> 18 & 63];
+    out += alphabet[group >> 12 & 63];
+  } else if (rest == 2) {
+    auto group = at(i) << 16 | at(i + 1) << 8;
+    out += alphabet[group >> 18 & 63];
+    out += alphabet[group >> 12 & 63];
+    out += alphabet[group >> 6 & 63];
+  }
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1)
+    return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t bits = 0;
+  int held = 0;
+  for (char c : text) {
+    auto v = values[static_cast<unsigned char>(c)];
+    if (v == 64)
+      return std::nullopt;
+    bits = bits << 6 | v;
+    held += 6;
+    if (held >= 8) {
+      held -= 8;
+      out += static_cast<char>(bits >> held & 0xff);
+    }
+  }
+  // What is left over must be the zero padding bits of the last character.
+  if ((bits & ((1u << held) - 1)) != 0)
+    return std::nullopt;
+  return out;
+}
+
+} // namespace herald::app
