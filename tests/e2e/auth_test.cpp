@@ -391,7 +391,8 @@ BOOST_AUTO_TEST_CASE(a_stream_ends_with_pode_close_when_its_token_expires) {
   in_process_node run{node};
   auto p = run.port();
   // Expires in 2 s; the leeway (5 s) lets it in and does not extend the stream.
-  auto soon = sign_hs256(hs_header, claims("ann", 2s), hs_secret, dir.path());
+  auto soon =
+      sign_hs256(hs_header, claims("ann", 2s, R"(,"groups":["ops"])"), hs_secret, dir.path());
   auto started = std::chrono::steady_clock::now();
   sse_stream s{p, "/sse/news", bearer(soon)};
   BOOST_REQUIRE(s.read_head());
@@ -415,7 +416,7 @@ BOOST_AUTO_TEST_CASE(no_secret_or_token_reaches_the_log) {
   BOOST_TEST(call(p, "POST", "/process-data", "{}", api_key("wrong-key-0123456789")).status ==
              401u);
   BOOST_TEST(call(p, "POST", "/process-data", "{}").status == 401u);
-  BOOST_TEST(node.stop(SIGTERM, 10s) == 0);
+  BOOST_TEST((node.stop(SIGTERM, 10s) == 0));
   auto log = node.log();
   for (std::string_view secret :
        {std::string_view{ann_key}, std::string_view{bob_key}, hs_secret, stream_secret,
