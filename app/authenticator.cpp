@@ -1,30 +1,17 @@
 #include "app/authenticator.hpp"
 
+#include "app/digests.hpp"
 #include "app/jwt_verifier.hpp"
 #include "app/stream_token.hpp"
 #include "net/text.hpp"
 
 #include <array>
 #include <cstdint>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <vector>
 
 namespace herald::app {
 
 namespace {
-
-using digest = std::array<std::uint8_t, 32>;
-
-/// SHA-256 of `text`: what `auth.keys` holds of each key.
-digest sha256(std::string_view text) {
-  digest out{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), out.data(), &length, EVP_sha256(), nullptr) != 1 ||
-      length != out.size())
-    throw std::runtime_error{"SHA-256 failed"};
-  return out;
-}
 
 auth_outcome invalid(std::string reason) {
   return {auth_outcome::kind::invalid, nullptr, std::move(reason)};
@@ -59,7 +46,7 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
 /// which key (or how much of one) was right.
 struct authenticator::key_table {
   struct entry {
-    digest hash;
+    sha256_digest hash;
     std::shared_ptr<const net::identity> who;
   };
   std::vector<entry> entries;
@@ -78,7 +65,7 @@ struct authenticator::key_table {
     auto presented = sha256(key);
     const entry* match = nullptr;
     for (const auto& e : entries) {
-      bool same = CRYPTO_memcmp(e.hash.data(), presented.data(), presented.size()) == 0;
+      bool same = same_bytes(e.hash.data(), presented.data(), presented.size());
       match = same ? &e : match;
     }
     return match ? match->who : nullptr;

@@ -48,6 +48,10 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+bool is_base64url(char c) noexcept {
+  return values[static_cast<unsigned char>(c)] != 64;
+}
+
 std::optional<std::string> base64url_decode(std::string_view text) {
   if (text.size() % 4 == 1)
     return std::nullopt;

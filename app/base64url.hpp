@@ -9,6 +9,9 @@
 
 namespace herald::app {
 
+/// Whether `c` is a character of the base64url alphabet.
+bool is_base64url(char c) noexcept;
+
 /// `bytes` in base64url, unpadded.
 std::string base64url_encode(std::string_view bytes);
 

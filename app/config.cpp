@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/digests.hpp"
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
@@ -13,7 +15,6 @@
 #include <fstream>
 #include <functional>
 #include <map>
-#include <openssl/evp.h>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -160,14 +161,6 @@ std::array<std::uint8_t, 32> hex_digest(const std::string& hex, std::string_view
       fail(key, "must be 64 hexadecimal digits (a SHA-256)");
     out[i] = static_cast<std::uint8_t>(high << 4 | low);
   }
-  return out;
-}
-
-std::array<std::uint8_t, 32> sha256(std::string_view text) {
-  std::array<std::uint8_t, 32> out{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), out.data(), &length, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error{"SHA-256 failed"};
   return out;
 }
 

@@ -1,6 +1,8 @@
 #include "app/jwt_verifier.hpp"
 
 #include "app/authenticator.hpp"
+#include "app/base64url.hpp"
+#include "app/digests.hpp"
 
 #include <algorithm>
 #include <array>
@@ -16,7 +18,6 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <optional>
@@ -69,47 +70,16 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
 
 using bytes = std::vector<unsigned char>;
 
-int base64url_digit(char c) noexcept {
-  if (c >= 'A' && c <= 'Z')
-    return c - 'A';
-  if (c >= 'a' && c <= 'z')
-    return c - 'a' + 26;
-  if (c >= '0' && c <= '9')
-    return c - '0' + 52;
-  if (c == '-')
-    return 62;
-  if (c == '_')
-    return 63;
-  return -1;
-}
-
-/// Strict base64url without padding (RFC 7515 §2): any other character, a length that cannot
-/// be, or unused bits that are not zero make it nullopt, so each value has exactly one
-/// spelling. `allow_padding` accepts trailing `=` (JWKS files, which the operator provides).
-std::optional<bytes> base64url_decode(std::string_view text, bool allow_padding = false) {
+/// The bytes of a base64url part (app/base64url.hpp's strict decoding): `allow_padding`
+/// accepts trailing `=` (JWKS files, which the operator provides).
+std::optional<bytes> decoded(std::string_view text, bool allow_padding = false) {
   if (allow_padding)
     while (!text.empty() && text.back() == '=')
       text.remove_suffix(1);
-  if (text.size() % 4 == 1)
+  auto out = base64url_decode(text);
+  if (!out)
     return std::nullopt;
-  bytes out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int d = base64url_digit(c);
-    if (d < 0)
-      return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(d);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<unsigned char>((acc >> bits) & 0xFF));
-    }
-  }
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0)
-    return std::nullopt;
-  return out;
+  return bytes(out->begin(), out->end());
 }
 
 // -- OpenSSL ownership ---------------------------------------------------------------------
@@ -242,7 +212,7 @@ std::optional<bytes> jwk_bytes(const boost::json::object& jwk, std::string_view 
   auto* v = jwk.if_contains(name);
   if (!v || !v->is_string())
     return std::nullopt;
-  return base64url_decode(v->get_string(), true);
+  return decoded(v->get_string(), true);
 }
 
 pkey_ptr rsa_from_jwk(const boost::json::object& jwk, std::string& why) {
@@ -373,12 +343,8 @@ constexpr std::size_t max_token_bytes = 8 * 1024;
 constexpr std::size_t min_secret_bytes = 32;
 
 bool check_hs256(const std::string& secret, std::string_view input, const bytes& sig) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> mac{};
-  unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-            reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac.data(), &len))
-    return false;
-  return sig.size() == len && CRYPTO_memcmp(mac.data(), sig.data(), len) == 0;
+  auto mac = hmac_sha256(secret, input);
+  return sig.size() == mac.size() && same_bytes(mac.data(), sig.data(), mac.size());
 }
 
 bool digest_verify(EVP_PKEY* pkey, std::string_view input, const unsigned char* sig,
@@ -432,7 +398,7 @@ bool check(const verification_key& key, std::string_view input, const bytes& sig
 
 /// A JSON object from one base64url part of the token.
 std::optional<boost::json::object> json_part(std::string_view part) {
-  auto raw = base64url_decode(part);
+  auto raw = decoded(part);
   if (!raw)
     return std::nullopt;
   boost::system::error_code ec;
@@ -600,7 +566,7 @@ jwt_verifier::verify(std::string_view token, std::chrono::system_clock::time_poi
   if (candidates.empty())
     return refuse(std::string{"no key for alg "} + name_of(*alg));
 
-  auto signature = base64url_decode(token.substr(dot2 + 1));
+  auto signature = decoded(token.substr(dot2 + 1));
   if (!signature)
     return refuse("malformed token signature");
   bool good = std::any_of(candidates.begin(), candidates.end(),
@@ -677,7 +643,7 @@ bool looks_like_jwt(std::string_view text) noexcept {
       if (part_empty || ++dots > 2)
         return false;
       part_empty = true;
-    } else if (base64url_digit(c) < 0) {
+    } else if (!is_base64url(c)) {
       return false;
     } else {
       part_empty = false;

@@ -1,14 +1,12 @@
 #include "app/stream_token.hpp"
 
 #include "app/base64url.hpp"
+#include "app/digests.hpp"
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <optional>
 #include <stdexcept>
@@ -30,19 +28,6 @@ constexpr std::size_t mac_bytes = 32;
 /// number), and the MAC is not computed over arbitrary amounts of input.
 constexpr std::size_t max_token_bytes = 8 * 1024;
 constexpr std::size_t random_secret_bytes = 32;
-
-using mac = std::array<unsigned char, mac_bytes>;
-
-mac hmac_sha256(std::string_view key, std::string_view data) {
-  mac out{};
-  unsigned int length = 0;
-  auto* done =
-      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &length);
-  if (done == nullptr || length != mac_bytes)
-    throw std::runtime_error{"HMAC-SHA256 failed"};
-  return out;
-}
 
 std::string random_secret() {
   std::string out(random_secret_bytes, '\0');
@@ -120,7 +105,7 @@ stream_signer::verify(std::string_view token, std::string_view task_id,
   if (!tag || tag->size() != mac_bytes)
     return not_valid();
   auto expected = hmac_sha256(secret_, signed_part);
-  if (CRYPTO_memcmp(expected.data(), tag->data(), mac_bytes) != 0)
+  if (!same_bytes(expected.data(), tag->data(), mac_bytes))
     return not_valid();
 
   auto payload = base64url_decode(payload_text);
