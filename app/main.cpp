@@ -1,5 +1,6 @@
 // The herald node: reads its configuration, serves until SIGINT/SIGTERM, exits 0.
 
+#include "app/authenticator.hpp"
 #include "app/config.hpp"
 #include "app/demo.hpp"
 #include "app/server.hpp"
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
       std::cout.flush();
       std::_Exit(0);
     }
+  } catch (const herald::app::auth_setup_error& e) {
+    // A key file named by `auth` that cannot be used is a configuration error too.
+    std::cerr << "herald: configuration error: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "herald: " << e.what() << "\n";
     return 1;

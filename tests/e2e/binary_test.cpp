@@ -134,6 +134,19 @@ BOOST_AUTO_TEST_CASE(an_unknown_config_key_stops_start_up_naming_it) {
   std::filesystem::remove_all(dir);
 }
 
+BOOST_AUTO_TEST_CASE(an_unusable_auth_key_file_stops_start_up_naming_the_key) {
+  auto dir = make_temp_dir();
+  auto file = (dir / "c.json").string();
+  {
+    std::ofstream{file} << R"({"port": 0, "auth": {"jwt": {"jwks_file": ")"
+                        << (dir / "none.json").string() << R"("}}})";
+  }
+  auto r = run_herald({"--config", file}, 10s);
+  BOOST_TEST(r.exit_code.value_or(-1) == 2);
+  BOOST_TEST(r.err.find("configuration error: auth.jwt.jwks_file") != std::string::npos, r.err);
+  std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_CASE(an_invalid_value_stops_start_up_naming_the_key) {
   auto dir = make_temp_dir();
   auto file = (dir / "c.json").string();
