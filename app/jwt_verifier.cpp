@@ -84,33 +84,14 @@ std::optional<bytes> decoded(std::string_view text, bool allow_padding = false) 
 
 // -- OpenSSL ownership ---------------------------------------------------------------------
 
-struct pkey_free {
-  void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
+/// Owns an OpenSSL object: `owned<EVP_PKEY, EVP_PKEY_free>`.
+template <class T, auto Free> struct openssl_free {
+  void operator()(T* p) const noexcept { Free(p); }
 };
-using pkey_ptr = std::unique_ptr<EVP_PKEY, pkey_free>;
+template <class T, auto Free> using owned = std::unique_ptr<T, openssl_free<T, Free>>;
 
-struct md_ctx_free {
-  void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
-};
-struct bio_free {
-  void operator()(BIO* p) const noexcept { BIO_free(p); }
-};
-struct bn_free {
-  void operator()(BIGNUM* p) const noexcept { BN_free(p); }
-};
-using bn_ptr = std::unique_ptr<BIGNUM, bn_free>;
-struct ecdsa_sig_free {
-  void operator()(ECDSA_SIG* p) const noexcept { ECDSA_SIG_free(p); }
-};
-struct pkey_ctx_free {
-  void operator()(EVP_PKEY_CTX* p) const noexcept { EVP_PKEY_CTX_free(p); }
-};
-struct param_bld_free {
-  void operator()(OSSL_PARAM_BLD* p) const noexcept { OSSL_PARAM_BLD_free(p); }
-};
-struct params_free {
-  void operator()(OSSL_PARAM* p) const noexcept { OSSL_PARAM_free(p); }
-};
+using pkey_ptr = owned<EVP_PKEY, EVP_PKEY_free>;
+using bn_ptr = owned<BIGNUM, BN_free>;
 
 /// The whole of `path`, or nullopt when it cannot be read.
 std::optional<std::string> read_file(const std::string& path) {
@@ -172,7 +153,7 @@ verification_key load_pem(const std::string& path) {
   auto text = read_file(path);
   if (!text)
     throw auth_setup_error(std::string{where} + "cannot read " + path);
-  std::unique_ptr<BIO, bio_free> bio{BIO_new_mem_buf(text->data(), static_cast<int>(text->size()))};
+  owned<BIO, BIO_free> bio{BIO_new_mem_buf(text->data(), static_cast<int>(text->size()))};
   if (!bio)
     throw auth_setup_error(std::string{where} + "out of memory reading " + path);
   pkey_ptr pkey{PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr)};
@@ -191,16 +172,15 @@ verification_key load_pem(const std::string& path) {
 /// A public key from OpenSSL 3 parameters (`type` "RSA" or "EC"); null when they do not make
 /// a valid key (an EC point off the curve included).
 pkey_ptr key_from_params(const char* type, OSSL_PARAM_BLD* bld) {
-  std::unique_ptr<OSSL_PARAM, params_free> params{OSSL_PARAM_BLD_to_param(bld)};
-  std::unique_ptr<EVP_PKEY_CTX, pkey_ctx_free> ctx{
-      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr)};
+  owned<OSSL_PARAM, OSSL_PARAM_free> params{OSSL_PARAM_BLD_to_param(bld)};
+  owned<EVP_PKEY_CTX, EVP_PKEY_CTX_free> ctx{EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr)};
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1)
     return nullptr;
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params.get()) != 1)
     return nullptr;
   pkey_ptr pkey{raw};
-  std::unique_ptr<EVP_PKEY_CTX, pkey_ctx_free> check{
+  owned<EVP_PKEY_CTX, EVP_PKEY_CTX_free> check{
       EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr)};
   if (!check || EVP_PKEY_public_check(check.get()) != 1)
     return nullptr;
@@ -224,7 +204,7 @@ pkey_ptr rsa_from_jwk(const boost::json::object& jwk, std::string& why) {
   }
   bn_ptr bn_n{BN_bin2bn(n->data(), static_cast<int>(n->size()), nullptr)};
   bn_ptr bn_e{BN_bin2bn(e->data(), static_cast<int>(e->size()), nullptr)};
-  std::unique_ptr<OSSL_PARAM_BLD, param_bld_free> bld{OSSL_PARAM_BLD_new()};
+  owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld{OSSL_PARAM_BLD_new()};
   if (!bn_n || !bn_e || !bld ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get()) != 1) {
@@ -250,7 +230,7 @@ pkey_ptr ec_from_jwk(const boost::json::object& jwk, std::string& why) {
   point[0] = 0x04;
   std::copy(x->begin(), x->end(), point.begin() + 1 + (coordinate - x->size()));
   std::copy(y->begin(), y->end(), point.begin() + 1 + coordinate + (coordinate - y->size()));
-  std::unique_ptr<OSSL_PARAM_BLD, param_bld_free> bld{OSSL_PARAM_BLD_new()};
+  owned<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free> bld{OSSL_PARAM_BLD_new()};
   if (!bld ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, SN_X9_62_prime256v1,
                                       0) != 1 ||
@@ -349,7 +329,7 @@ bool check_hs256(const std::string& secret, std::string_view input, const bytes&
 
 bool digest_verify(EVP_PKEY* pkey, std::string_view input, const unsigned char* sig,
                    std::size_t sig_len) {
-  std::unique_ptr<EVP_MD_CTX, md_ctx_free> ctx{EVP_MD_CTX_new()};
+  owned<EVP_MD_CTX, EVP_MD_CTX_free> ctx{EVP_MD_CTX_new()};
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pkey) != 1)
     return false;
   return EVP_DigestVerify(ctx.get(), sig, sig_len,
@@ -370,7 +350,7 @@ bool check_es256(EVP_PKEY* pkey, std::string_view input, const bytes& sig) {
     return false;
   bn_ptr r{BN_bin2bn(sig.data(), half, nullptr)};
   bn_ptr s{BN_bin2bn(sig.data() + half, half, nullptr)};
-  std::unique_ptr<ECDSA_SIG, ecdsa_sig_free> ecdsa{ECDSA_SIG_new()};
+  owned<ECDSA_SIG, ECDSA_SIG_free> ecdsa{ECDSA_SIG_new()};
   if (!r || !s || !ecdsa || ECDSA_SIG_set0(ecdsa.get(), r.get(), s.get()) != 1)
     return false;
   r.release(); // owned by `ecdsa` now
