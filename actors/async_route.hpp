@@ -18,6 +18,13 @@ namespace herald::actors {
 /// A task's code: returns the result (any JSON value, `null` for none) or throws to fail.
 using task_body = std::function<boost::json::value(task_context&)>;
 
+class task_run;
+
+/// A task's code that runs outside any task thread: it starts the work (a child process, say)
+/// and returns at once; the work ends the task through `task_run::finish`. Throwing from the
+/// starter fails the task with the exception's message.
+using task_starter = std::function<void(std::shared_ptr<task_run>)>;
+
 /// How an async route's tasks report over Server-Sent Events (SPEC §3, §4.5).
 struct sse_options {
   /// The group its task events go to; empty: the route's path.
@@ -63,6 +70,9 @@ struct route_spec : route_options {
   std::string events_pattern;
   std::string sse_group;
   task_body body;
+  /// Instead of `body` (which is then empty): the task's work runs elsewhere and ends later.
+  /// `blocking` does not apply: the starter runs on an actor worker and must return quickly.
+  task_starter start;
 };
 
 } // namespace herald::actors

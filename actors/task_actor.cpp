@@ -3,6 +3,7 @@
 #include "actors/task_census.hpp"
 #include "actors/task_control.hpp"
 #include "actors/task_messages.hpp"
+#include "actors/task_run.hpp"
 
 #include <caf/all.hpp>
 
@@ -28,6 +29,25 @@ class registry_reporter final : public task_context::reporter {
   std::string id_;
 };
 
+/// A task whose work runs elsewhere (`route_spec::start`): the actor hands it a `task_run`
+/// and waits for its outcome, so that the route's slot stays taken until the work ends.
+caf::behavior started_elsewhere(caf::event_based_actor* self, task_launch& l) {
+  auto done = [me = caf::actor_cast<caf::actor>(self)](task_outcome out) {
+    caf::anon_send(me, finished_atom::value, std::move(out));
+  };
+  auto run = std::make_shared<task_run>(
+      l.id, l.input, l.control, std::make_unique<registry_reporter>(l.registry, l.id), done);
+  try {
+    l.route->start(run);
+  } catch (const std::exception& e) {
+    run->finish(task_outcome{task_state::failed, std::nullopt, e.what(), task_clock::now()});
+  }
+  return {[self, registry = l.registry, id = l.id](finished_atom, task_outcome& out) {
+    caf::anon_send(registry, finished_atom::value, id, std::move(out));
+    self->quit();
+  }};
+}
+
 caf::behavior task_actor(caf::event_based_actor* self, task_launch l) {
   // What escapes the body (anything but a std::exception, which becomes `Failed` below) ends
   // the actor with this reason; the supervisor's monitor records it.
@@ -44,6 +64,8 @@ caf::behavior task_actor(caf::event_based_actor* self, task_launch l) {
   if (l.control->cancelled())
     return {};
   caf::anon_send(l.registry, started_atom::value, l.id, task_clock::now());
+  if (l.route->start)
+    return started_elsewhere(self, l);
   registry_reporter reporter{l.registry, l.id};
   task_context ctx{l.id, l.input, l.control, reporter, l.route->blocking};
   task_outcome out;
@@ -71,7 +93,7 @@ caf::actor spawn_task(caf::local_actor* parent, task_launch launch) {
   if (census)
     census->enter();
   try {
-    if (launch.route->blocking)
+    if (launch.route->blocking && !launch.route->start)
       return parent->spawn<caf::monitored + caf::detached>(task_actor, std::move(launch));
     return parent->spawn<caf::monitored>(task_actor, std::move(launch));
   } catch (...) {

@@ -6,13 +6,29 @@
 namespace herald::actors {
 
 void task_control::cancel() {
+  std::function<void()> callback;
   {
     // Taking the lock orders the store against a sleeper that has just checked the flag.
     std::lock_guard guard{mutex_};
-    cancelled_.store(true, std::memory_order_release);
+    if (!cancelled_.exchange(true, std::memory_order_acq_rel))
+      callback = std::move(on_cancel_);
   }
   wake_.notify_all();
   event_room_.notify_all();
+  if (callback)
+    callback();
+}
+
+void task_control::on_cancel(std::function<void()> f) {
+  {
+    std::lock_guard guard{mutex_};
+    if (!cancelled()) {
+      on_cancel_ = std::move(f);
+      return;
+    }
+  }
+  if (f)
+    f();
 }
 
 bool task_control::reserve_event(std::size_t limit, bool may_block) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -25,6 +26,12 @@ class task_control {
   void cancel();
 
   bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+
+  /// Calls `f` once the task is cancelled: from `cancel`'s thread, or at once (here) when it
+  /// already is. For work that no sleeping thread waits on (a child process): `f` must be
+  /// quick and thread-safe. One callback at a time; a second replaces the first, an empty one
+  /// removes it (what it holds is released).
+  void on_cancel(std::function<void()> f);
 
   /// Sleeps `d` unless cancelled first; returns false when cancelled (at once if already so).
   bool sleep_for(clock::duration d);
@@ -77,6 +84,7 @@ class task_control {
 
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mutex_;
+  std::function<void()> on_cancel_;
   std::condition_variable wake_;
   /// Separate from `wake_`, so that the registry taking events does not wake sleepers.
   std::condition_variable event_room_;

@@ -207,6 +207,20 @@ server& server::deferred(net::verb method, std::string_view pattern, net::deferr
 
 server& server::async_route(net::verb method, std::string_view pattern, async_options options,
                             task_body body) {
+  if (!body)
+    throw std::invalid_argument("async route " + std::string{pattern} + ": no task body");
+  return add_async_route(method, pattern, std::move(options), std::move(body), {});
+}
+
+server& server::async_route(net::verb method, std::string_view pattern, async_options options,
+                            actors::task_starter start) {
+  if (!start)
+    throw std::invalid_argument("async route " + std::string{pattern} + ": no task starter");
+  return add_async_route(method, pattern, std::move(options), {}, std::move(start));
+}
+
+server& server::add_async_route(net::verb method, std::string_view pattern, async_options options,
+                                task_body body, actors::task_starter start) {
   if (impl_->started)
     throw std::logic_error("routes must be declared before the server starts");
   auto refuse = [&](std::string_view why) {
@@ -218,8 +232,6 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
     refuse("timeout must not be negative (nullopt for none)");
   if (options.timeout && *options.timeout > std::chrono::hours{24 * 366 * 100})
     refuse("timeout above 100 years; use nullopt for none");
-  if (!body)
-    refuse("no task body");
   if (options.sse && !options.sse->group.empty() && !valid_group_name(options.sse->group))
     refuse("the SSE group name must be 1 to 256 bytes of UTF-8 without control characters");
   auto spec = std::make_shared<actors::route_spec>();
@@ -232,6 +244,7 @@ server& server::async_route(net::verb method, std::string_view pattern, async_op
     spec->sse_group = spec->sse->group.empty() ? spec->path : spec->sse->group;
   }
   spec->body = std::move(body);
+  spec->start = std::move(start);
   auto make_id = options.id_generator ? std::move(options.id_generator)
                                       : std::function<std::string()>{random_task_id};
   // Declare the route first: a malformed or duplicate pattern throws before any actor exists.
@@ -515,6 +528,10 @@ const config& server::settings() const noexcept {
 
 caf::actor_system& server::actors() {
   return impl_->system;
+}
+
+asio::io_context& server::io_context() {
+  return impl_->ioc;
 }
 
 } // namespace herald::app

@@ -19,6 +19,10 @@ namespace caf {
 class actor_system;
 }
 
+namespace boost::asio {
+class io_context;
+}
+
 namespace herald::app {
 
 /// What a task body receives and returns (see actors/task_context.hpp).
@@ -90,6 +94,12 @@ class server {
   server& async_route(net::verb method, std::string_view pattern, async_options options,
                       task_body body);
 
+  /// The same, for work that runs outside any task thread: `start` receives the task's
+  /// `task_run`, returns at once, and the work calls `finish` later, from any thread (a child
+  /// process driven by the I/O threads, say). `blocking` does not apply.
+  server& async_route(net::verb method, std::string_view pattern, async_options options,
+                      actors::task_starter start);
+
   /// Serves `GET pattern` as the event stream of SSE group `group` (a plain SSE route: any
   /// code publishes into the group with `publish`). Every group is also streamed at
   /// `GET /sse/{group}`. The group is read under `access` unless `sse.groups` names it.
@@ -138,7 +148,13 @@ class server {
   /// The actor system, for code that spawns its own actors next to the node's.
   caf::actor_system& actors();
 
+  /// The I/O threads' context, for work that runs on them (child processes' pipes).
+  boost::asio::io_context& io_context();
+
  private:
+  server& add_async_route(net::verb method, std::string_view pattern, async_options options,
+                          task_body body, actors::task_starter start);
+
   struct impl;
   std::unique_ptr<impl> impl_;
 };

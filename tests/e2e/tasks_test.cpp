@@ -3,6 +3,7 @@
 // content negotiation, progress, and a thousand tasks that all finish.
 
 #include "actors/task_record.hpp"
+#include "actors/task_run.hpp"
 #include "app/server.hpp"
 #include "support/in_process_node.hpp"
 #include "support/task_client.hpp"
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -1080,7 +1082,10 @@ BOOST_AUTO_TEST_CASE(bad_async_route_declarations_are_refused) {
   app::async_options negative;
   negative.timeout = -1ms;
   BOOST_CHECK_THROW(node.async_route(net::verb::post, "/a", negative, body), std::invalid_argument);
-  BOOST_CHECK_THROW(node.async_route(net::verb::post, "/a", {}, nullptr), std::invalid_argument);
+  BOOST_CHECK_THROW(node.async_route(net::verb::post, "/a", {}, app::task_body{}),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(node.async_route(net::verb::post, "/a", {}, herald::actors::task_starter{}),
+                    std::invalid_argument);
   node.async_route(net::verb::post, "/a", {}, body);
   BOOST_CHECK_THROW(node.async_route(net::verb::post, "/a", {}, body), std::invalid_argument);
   BOOST_CHECK_THROW(node.async_route(net::verb::get, "/tasks/{id}", {}, body),
@@ -1104,6 +1109,62 @@ BOOST_AUTO_TEST_CASE(stopping_the_node_aborts_running_tasks_promptly) {
   } // stops the node
   BOOST_TEST(saw_cancel.load());
   BOOST_TEST(ms_since(begin) < 5000);
+}
+
+BOOST_AUTO_TEST_CASE(work_started_elsewhere_holds_its_slot_until_it_finishes_or_is_cancelled) {
+  app::server node{task_config()};
+  // The work runs on threads of its own (as a child process's pipes run on the I/O
+  // threads): the starter returns at once, the work reports and finishes later.
+  std::vector<std::thread> workers;
+  std::mutex m;
+  std::atomic<int> cancels{0};
+  app::async_options one;
+  one.max_concurrent = 1;
+  node.async_route(
+      net::verb::post, "/elsewhere", one, [&](std::shared_ptr<herald::actors::task_run> run) {
+        auto hold = std::make_shared<std::atomic<bool>>(false);
+        run->on_cancel([&cancels, run, hold] {
+          ++cancels;
+          hold->store(true);
+          run->finish({}); // dropped: the task is Aborted already; frees the slot
+        });
+        std::lock_guard guard{m};
+        workers.emplace_back([run, hold] {
+          if (run->input().body.is_object() && run->input().body.as_object().contains("wait")) {
+            for (int i = 0; i < 500 && !hold->load(); ++i)
+              std::this_thread::sleep_for(10ms);
+            return;
+          }
+          run->context().set_progress(50);
+          std::this_thread::sleep_for(100ms);
+          herald::actors::task_outcome out;
+          out.result = json::value("done elsewhere");
+          out.at = herald::actors::task_clock::now();
+          run->finish(std::move(out));
+        });
+      });
+  {
+    in_process_node run{node};
+    auto p = run.port();
+    auto first = start(p, "/elsewhere");
+    auto second = start(p, "/elsewhere"); // queued behind the first: one slot
+    BOOST_TEST(get_task(p, second).text("State") == "NotStarted");
+    auto done = await_terminal(p, first);
+    BOOST_TEST(done.text("State") == "Completed");
+    BOOST_TEST(done.object().at("Result").as_string() == "done elsewhere");
+    BOOST_TEST(done.object().at("Progress").to_number<double>() == 100.0);
+    BOOST_TEST(await_terminal(p, second).text("State") == "Completed");
+    auto held = call(p, "POST", "/elsewhere", R"({"wait": true})");
+    BOOST_REQUIRE(held.status == 202u);
+    await_state(p, held.text("Id"), "Running");
+    BOOST_TEST(call(p, "DELETE", "/tasks/" + held.text("Id")).status == 200u);
+    BOOST_TEST(cancels.load() == 1);
+    // The cancel freed the slot: the next one runs to the end.
+    BOOST_TEST(await_terminal(p, start(p, "/elsewhere")).text("State") == "Completed");
+  }
+  std::lock_guard guard{m};
+  for (auto& t : workers)
+    t.join();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

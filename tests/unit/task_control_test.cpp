@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <thread>
 
@@ -146,6 +147,31 @@ BOOST_AUTO_TEST_CASE(time_based_needs_positive_duration_and_interval) {
   BOOST_CHECK_THROW(c.set_time_based(100ms, 0ms, 100, t0), std::invalid_argument);
   BOOST_CHECK_THROW(c.set_time_based(100ms, -5ms, 100, t0), std::invalid_argument);
   BOOST_TEST(!c.progress().has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_cancel_callback_runs_once_at_cancel_or_at_once_when_late) {
+  task_control c;
+  int calls = 0;
+  c.on_cancel([&] { ++calls; });
+  BOOST_TEST(calls == 0);
+  c.cancel();
+  c.cancel();
+  BOOST_TEST(calls == 1);
+  c.on_cancel([&] { calls += 10; }); // already cancelled: runs here
+  BOOST_TEST(calls == 11);
+  c.on_cancel({}); // empty: nothing to run
+  BOOST_TEST(calls == 11);
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_cancel_callback_releases_what_the_last_one_held) {
+  task_control c;
+  auto held = std::make_shared<int>(1);
+  c.on_cancel([held] {});
+  BOOST_TEST(held.use_count() == 2);
+  c.on_cancel({});
+  BOOST_TEST(held.use_count() == 1);
+  c.cancel(); // nothing registered: nothing runs
+  BOOST_TEST(c.cancelled());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
