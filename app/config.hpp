@@ -4,6 +4,7 @@
 #include "actors/sse_group.hpp"
 #include "actors/task_registry.hpp"
 #include "app/auth_settings.hpp"
+#include "app/command_route.hpp"
 #include "net/identity.hpp"
 #include "net/limits.hpp"
 #include "net/log.hpp"
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald::app {
 
@@ -132,6 +134,8 @@ struct config {
   admin_settings admin;
   ui_settings ui;
   auth_settings auth;
+  /// `routes`: command routes, served by the node besides any declared in C++ (SPEC §4.11).
+  std::vector<command_route> routes;
 };
 
 /// What loading the configuration gave: a config, a request for help, or an error message
