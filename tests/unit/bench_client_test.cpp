@@ -1,6 +1,8 @@
-// The load clients' pure parts: response heads, chunked bodies, quantiles, JSON answers.
+// The load clients' pure parts: response heads, chunked bodies, quantiles, JSON answers, the
+// header lines added to every request.
 
 #include "tools/bench/client/dechunker.hpp"
+#include "tools/bench/client/extra_headers.hpp"
 #include "tools/bench/client/http_response.hpp"
 #include "tools/bench/client/json_reader.hpp"
 #include "tools/bench/client/statistics.hpp"
@@ -130,6 +132,38 @@ BOOST_AUTO_TEST_CASE(text_helpers_for_messages) {
   BOOST_TEST(!icontains("close", "keep-alive"));
   BOOST_TEST(snippet("a\r\nb") == "a  b");
   BOOST_TEST(snippet(std::string(300, 'x')) == std::string(200, 'x') + "...");
+}
+
+BOOST_AUTO_TEST_CASE(credentials_and_headers_become_request_lines_in_command_line_order) {
+  extra_headers h;
+  BOOST_TEST(h.lines().empty());
+  BOOST_TEST(!h.has_credential());
+  BOOST_TEST(h.take("--header", "X-Trace:  abc def ").empty());
+  BOOST_TEST(!h.has_credential());
+  BOOST_TEST(h.take("--bearer", "eyJ.a.b").empty());
+  BOOST_TEST(h.has_credential());
+  BOOST_TEST(h.take("--api-key", "bench-0123456789abcdef").empty());
+  BOOST_TEST(h.lines() == "X-Trace: abc def\r\nAuthorization: Bearer eyJ.a.b\r\n"
+                          "X-API-Key: bench-0123456789abcdef\r\n");
+
+  extra_headers by_name;
+  BOOST_TEST(by_name.take("--header", "x-api-key: k").empty());
+  BOOST_TEST(by_name.has_credential());
+  BOOST_TEST(by_name.lines() == "x-api-key: k\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(values_that_would_break_the_request_head_are_refused) {
+  extra_headers h;
+  BOOST_TEST(!h.take("--header", "no colon").empty());
+  BOOST_TEST(!h.take("--header", ": no name").empty());
+  BOOST_TEST(!h.take("--header", "Bad Name: v").empty());
+  BOOST_TEST(!h.take("--header", "X-A: v\r\nX-Injected: 1").empty());
+  BOOST_TEST(!h.take("--bearer", "two words").empty());
+  BOOST_TEST(!h.take("--api-key", "").empty());
+  BOOST_TEST(!h.take("--api-key", "k\n").empty());
+  BOOST_TEST(!h.take("--port", "1").empty());
+  BOOST_TEST(h.lines().empty());
+  BOOST_TEST(!h.has_credential());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

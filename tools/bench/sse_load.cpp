@@ -27,6 +27,7 @@
 
 #include "net/sse_parser.hpp"
 #include "tools/bench/client/dechunker.hpp"
+#include "tools/bench/client/extra_headers.hpp"
 #include "tools/bench/client/http_response.hpp"
 #include "tools/bench/client/loopback.hpp"
 #include "tools/bench/client/program.hpp"
@@ -63,7 +64,10 @@ constexpr std::string_view usage_text =
     "                     wait for each stream's pode.open event; nchan: publish the raw data\n"
     "  --subscribe PATH   the stream to GET, e.g. /sse/bench or /sub/bench\n"
     "  --publish PATH     where to POST events, e.g. /sse/bench or /pub/bench\n"
-    "  --key K            herald's publisher key (sent as X-API-Key)\n"
+    "  --key K            herald's publisher key (sent as X-API-Key with each publish)\n"
+    "  --header \"N: V\"    a header line for every request, streams and publishes (repeatable)\n"
+    "  --bearer TOKEN     send Authorization: Bearer TOKEN with every request\n"
+    "  --api-key KEY      send X-API-Key: KEY with every request\n"
     "  --subscribers N    streams to open (default 1000)\n"
     "  --events M         measured events to publish (default 10000)\n"
     "  --size B           bytes of data per event, at least 32 (default 100)\n"
@@ -128,6 +132,8 @@ struct options {
   std::vector<int> server_pids;
   double settle = 10;
   double timeout = 600;
+  /// Lines every request carries, subscriptions and publishes (a credential, mostly).
+  extra_headers headers;
 };
 
 /// Paths and the key go into the request head as they stand: printable ASCII, no spaces.
@@ -145,10 +151,12 @@ std::string parse_path(std::string_view flag, std::string_view value) {
 options parse_args(int argc, char** argv) {
   options o;
   bool have_mode = false, have_server = false, have_port = false;
-  auto flags = read_flags(argc, argv,
-                          {"mode", "server", "port", "subscribe", "publish", "key", "subscribers",
-                           "events", "size", "publishers", "in-flight", "rate", "sources",
-                           "connect-window", "server-pids", "settle", "timeout"});
+  std::vector<std::string_view> names = {
+      "mode",        "server",         "port",        "subscribe",  "publish",   "key",
+      "subscribers", "events",         "size",        "publishers", "in-flight", "rate",
+      "sources",     "connect-window", "server-pids", "settle",     "timeout"};
+  names.insert(names.end(), header_flags.begin(), header_flags.end());
+  auto flags = read_flags(argc, argv, names);
   for (const auto& [flag, value] : flags) {
     if (flag == "--mode") {
       if (value == "throughput")
@@ -206,6 +214,8 @@ options parse_args(int argc, char** argv) {
       o.settle = decimal(flag, value, 0.1, 3600);
     } else if (flag == "--timeout") {
       o.timeout = decimal(flag, value, 1, 86'400);
+    } else if (auto error = o.headers.take(flag, value); !error.empty()) {
+      usage_error(error);
     }
   }
   if (!have_mode)
@@ -218,8 +228,11 @@ options parse_args(int argc, char** argv) {
     usage_error("--subscribe is required");
   if (o.run_mode != mode::idle && o.publish_path.empty())
     usage_error("--mode throughput and latency need --publish");
-  if (o.run_mode != mode::idle && o.server == flavour::herald && o.key.empty())
-    usage_error("--server herald needs --key to publish");
+  // With authentication on, the credential's scopes or the group's publish rule may allow
+  // publishing instead of the publisher key.
+  if (o.run_mode != mode::idle && o.server == flavour::herald && o.key.empty() &&
+      !o.headers.has_credential())
+    usage_error("--server herald needs --key (or a credential) to publish");
   if (o.run_mode == mode::latency && o.rate == 0)
     usage_error("--mode latency needs --rate");
   if (o.in_flight == 0)
@@ -493,10 +506,13 @@ class load_client {
       body_head = R"({"event":"bench","data":")";
       body_tail = R"("})";
       length += body_head.size() + body_tail.size();
-      head += "X-API-Key: " + opt_.key + "\r\nContent-Type: application/json\r\n";
+      if (!opt_.key.empty())
+        head += "X-API-Key: " + opt_.key + "\r\n";
+      head += "Content-Type: application/json\r\n";
     } else {
       head += "Content-Type: text/plain\r\n";
     }
+    head += opt_.headers.lines();
     head += "Content-Length: " + std::to_string(length) + "\r\n\r\n";
     request_prefix_ = head + body_head;
     request_suffix_ = body_tail;
@@ -750,7 +766,8 @@ class load_client {
     if (c.kind == role::subscriber) {
       c.state = phase::head;
       c.out = "GET " + opt_.subscribe_path + " HTTP/1.1\r\nHost: " + host_ +
-              "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n";
+              "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" +
+              opt_.headers.lines() + "\r\n";
       c.out_offset = 0;
     } else {
       c.state = phase::open;

@@ -12,6 +12,7 @@
 // Prints one line of key=value pairs (see usage_text) and exits 0; exits 1 on a connection
 // failure, a malformed response or the --timeout, 2 on a usage error.
 
+#include "tools/bench/client/extra_headers.hpp"
 #include "tools/bench/client/http_response.hpp"
 #include "tools/bench/client/json_reader.hpp"
 #include "tools/bench/client/loopback.hpp"
@@ -50,6 +51,9 @@ constexpr std::string_view usage_text =
     "  --wait S           roundtrip: the ?wait= of each GET /tasks/<id> (default 10)\n"
     "  --count N          accept: invocations to send (required)\n"
     "  --timeout S        give up (exit 1) after this many seconds in all (default 120)\n"
+    "  --header \"N: V\"    a header line for every request (repeatable)\n"
+    "  --bearer TOKEN     send Authorization: Bearer TOKEN with every request\n"
+    "  --api-key KEY      send X-API-Key: KEY with every request\n"
     "output, one line:\n"
     "  roundtrip: completed= seconds= tasks_per_s= p50_us= p90_us= p99_us= max_us= errors=\n"
     "             client_cpu_pct= invoked_total= completed_total= polls=\n"
@@ -73,6 +77,8 @@ struct options {
   double wait = 10;
   std::uint64_t count = 0;
   double timeout = 120;
+  /// Lines every request carries (a credential, when the node checks them).
+  extra_headers headers;
 };
 
 double seconds(std::string_view flag, std::string_view text, double min, double max) {
@@ -82,9 +88,10 @@ double seconds(std::string_view flag, std::string_view text, double min, double 
 options parse_args(int argc, char** argv) {
   options o;
   bool have_mode = false, have_port = false, have_count = false;
-  auto flags = read_flags(
-      argc, argv,
-      {"mode", "port", "route", "connections", "duration", "warmup", "wait", "count", "timeout"});
+  std::vector<std::string_view> names = {"mode",   "port", "route", "connections", "duration",
+                                         "warmup", "wait", "count", "timeout"};
+  names.insert(names.end(), header_flags.begin(), header_flags.end());
+  auto flags = read_flags(argc, argv, names);
   for (const auto& [flag, value] : flags) {
     if (flag == "--mode") {
       if (value == "roundtrip")
@@ -117,6 +124,8 @@ options parse_args(int argc, char** argv) {
       have_count = true;
     } else if (flag == "--timeout") {
       o.timeout = seconds(flag, value, 1, 86'400);
+    } else if (auto error = o.headers.take(flag, value); !error.empty()) {
+      usage_error(error);
     }
   }
   if (!have_mode)
@@ -197,8 +206,8 @@ class load_client {
   explicit load_client(options o) : opt_(std::move(o)), conns_(opt_.connections) {
     host_ = "127.0.0.1:" + std::to_string(opt_.port);
     post_request_ = "POST " + opt_.route + " HTTP/1.1\r\nHost: " + host_ +
-                    "\r\nContent-Type: application/json\r\nAccept: application/json\r\n"
-                    "Content-Length: 2\r\n\r\n{}";
+                    "\r\nContent-Type: application/json\r\nAccept: application/json\r\n" +
+                    opt_.headers.lines() + "Content-Length: 2\r\n\r\n{}";
     wait_query_ = "?wait=" + seconds_text(opt_.wait);
   }
 
@@ -371,7 +380,7 @@ class load_client {
   void send_get(connection& c) {
     send(c, phase::get,
          "GET /tasks/" + c.task_id + wait_query_ + " HTTP/1.1\r\nHost: " + host_ +
-             "\r\nAccept: application/json\r\n\r\n");
+             "\r\nAccept: application/json\r\n" + opt_.headers.lines() + "\r\n");
   }
 
   // -- sockets ----------------------------------------------------------------------------------

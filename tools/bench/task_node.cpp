@@ -5,10 +5,13 @@
 //   POST /parked          one slot whose body sleeps until cancelled, so every later task
 //                         stays queued (NotStarted): what a waiting task costs in memory
 //
-// Usage: herald-bench-node [--port N] [--retention-ms N] [--admin-key KEY]
+// Usage: herald-bench-node [--config FILE] [--port N] [--retention-ms N] [--admin-key KEY]
+// A config file (herald's format, e.g. an `auth` section) is read over the benchmark's defaults
+// (127.0.0.1, port 0, warnings only); the flags override it.
 // Prints "herald admin API on 127.0.0.1:PORT", then "herald listening on 127.0.0.1:PORT" once
 // it accepts connections.
 
+#include "app/config.hpp"
 #include "app/server.hpp"
 #include "tools/bench/client/program.hpp"
 
@@ -16,9 +19,11 @@
 #include <chrono>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <string_view>
 
 namespace {
@@ -29,7 +34,8 @@ using herald::bench::usage_error;
 namespace json = boost::json;
 
 constexpr std::string_view usage_text =
-    "usage: herald-bench-node [--port N] [--retention-ms N] [--admin-key KEY]\n"
+    "usage: herald-bench-node [--config FILE] [--port N] [--retention-ms N] [--admin-key KEY]\n"
+    "  --config FILE     a herald configuration (JSON) read over these defaults, e.g. `auth`\n"
     "  --port N          port on 127.0.0.1 (default 0: a free one, printed at start-up)\n"
     "  --retention-ms N  how long finished tasks stay readable (default 30000)\n"
     "  --admin-key KEY   the admin API's key (16+ characters; its port is printed at start-up)\n";
@@ -42,6 +48,19 @@ template <typename T> std::optional<T> parse_number(std::string_view text, T max
   return value;
 }
 
+/// The configuration in file `path` over `base`; a file that cannot be read or parsed is a
+/// usage error naming the key at fault.
+app::config read_config(const std::string& path, app::config base) {
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf()))
+    usage_error("--config: cannot read '" + path + "'");
+  auto parsed = app::parse_config(text.str(), std::move(base));
+  if (!parsed.value)
+    usage_error("--config " + path + ": " + parsed.error);
+  return std::move(*parsed.value);
+}
+
 app::config parse_args(int argc, char** argv) {
   app::config cfg;
   cfg.bind = "127.0.0.1";
@@ -50,7 +69,12 @@ app::config parse_args(int argc, char** argv) {
   // Warnings only: a benchmark must not pay for logging every request.
   cfg.log_level = herald::log::level::warn;
   cfg.tasks.registry.retention = std::chrono::seconds{30};
-  for (const auto& [arg, value] : read_flags(argc, argv, {"port", "retention-ms", "admin-key"})) {
+  auto flags = read_flags(argc, argv, {"config", "port", "retention-ms", "admin-key"});
+  // The file first, whatever its place on the command line: the flags override it.
+  for (const auto& [arg, value] : flags)
+    if (arg == "--config")
+      cfg = read_config(value, std::move(cfg));
+  for (const auto& [arg, value] : flags) {
     if (arg == "--port") {
       auto port = parse_number<unsigned>(value, 65535);
       if (!port)
