@@ -7,6 +7,9 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <mutex>
+#include <unordered_map>
 #include <vector>
 
 namespace herald::app {
@@ -72,13 +75,61 @@ struct authenticator::key_table {
   }
 };
 
+/// JWTs already verified, until they expire: a client sends the same token with every request,
+/// and checking its signature again (an HMAC or an RSA verification, then the claims) costs
+/// more than the rest of a request. Keyed by the whole token, so that only the very same bytes
+/// are taken as verified; `exp` (with the leeway) is compared on every use. Bounded in bytes:
+/// when full it starts afresh.
+struct authenticator::token_cache {
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  static constexpr std::size_t max_bytes = 1024 * 1024;
+
+  std::chrono::seconds leeway{0};
+  mutable std::mutex mutex;
+  mutable std::unordered_map<std::string, std::shared_ptr<const net::identity>, string_hash,
+                             std::equal_to<>>
+      entries;
+  mutable std::size_t bytes = 0;
+
+  std::shared_ptr<const net::identity> find(std::string_view token,
+                                            std::chrono::system_clock::time_point now) const {
+    std::lock_guard guard{mutex};
+    auto it = entries.find(token);
+    if (it == entries.end())
+      return nullptr;
+    if (!it->second->expires || now >= *it->second->expires + leeway) {
+      bytes -= it->first.size();
+      entries.erase(it);
+      return nullptr; // verified again, and refused as expired
+    }
+    return it->second;
+  }
+
+  void add(std::string_view token, std::shared_ptr<const net::identity> who) const {
+    std::lock_guard guard{mutex};
+    if (bytes + token.size() > max_bytes) {
+      entries.clear();
+      bytes = 0;
+    }
+    if (entries.emplace(std::string{token}, std::move(who)).second)
+      bytes += token.size();
+  }
+};
+
 authenticator::authenticator(const auth_settings& settings)
-    : keys_(std::make_unique<key_table>(settings.keys)), cookie_(settings.cookie),
-      enabled_(settings.enabled()), required_(settings.required) {
+    : keys_(std::make_unique<key_table>(settings.keys)), tokens_(std::make_unique<token_cache>()),
+      cookie_(settings.cookie), enabled_(settings.enabled()), required_(settings.required) {
   if (!settings.stream_secret.empty() && settings.stream_secret.size() < 32)
     throw auth_setup_error{"auth.stream_secret: must be empty or at least 32 characters"};
-  if (settings.jwt)
+  if (settings.jwt) {
     jwt_ = std::make_unique<jwt_verifier>(*settings.jwt);
+    tokens_->leeway = settings.jwt->leeway;
+  }
   streams_ = std::make_unique<stream_signer>(settings.stream_secret);
 }
 
@@ -113,11 +164,14 @@ auth_outcome authenticator::check_credential(std::string_view credential,
   if (credential.size() > max_credential_bytes)
     return invalid("credential too large");
   if (jwt_ && looks_like_jwt(credential)) {
+    if (auto known = tokens_->find(credential, now))
+      return valid(std::move(known));
     auto checked = jwt_->verify(credential, now);
     if (auto* refusal = std::get_if<jwt_refusal>(&checked))
       return invalid(std::move(refusal->reason));
-    return valid(
-        std::make_shared<const net::identity>(std::get<net::identity>(std::move(checked))));
+    auto who = std::make_shared<const net::identity>(std::get<net::identity>(std::move(checked)));
+    tokens_->add(credential, who);
+    return valid(std::move(who));
   }
   if (auto who = keys_->find(credential))
     return valid(std::move(who));

@@ -81,7 +81,9 @@ class authenticator {
 
  private:
   struct key_table;
+  struct token_cache;
   std::unique_ptr<key_table> keys_;
+  std::unique_ptr<token_cache> tokens_;
   std::unique_ptr<jwt_verifier> jwt_;
   std::unique_ptr<stream_signer> streams_;
   std::string cookie_;

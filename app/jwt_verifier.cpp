@@ -114,8 +114,8 @@ struct verification_key {
   std::string kid;
   /// RS256 / ES256 only.
   pkey_ptr pkey;
-  /// HS256 only.
-  std::string secret;
+  /// HS256 only: the shared secret, prepared once.
+  std::unique_ptr<hmac_sha256_key> secret;
 };
 
 constexpr int min_rsa_bits = 2048;
@@ -322,8 +322,8 @@ std::vector<verification_key> load_jwks(const std::string& path) {
 constexpr std::size_t max_token_bytes = 8 * 1024;
 constexpr std::size_t min_secret_bytes = 32;
 
-bool check_hs256(const std::string& secret, std::string_view input, const bytes& sig) {
-  auto mac = hmac_sha256(secret, input);
+bool check_hs256(const hmac_sha256_key& secret, std::string_view input, const bytes& sig) {
+  auto mac = secret.sign(input);
   return sig.size() == mac.size() && same_bytes(mac.data(), sig.data(), mac.size());
 }
 
@@ -367,7 +367,7 @@ bool check_es256(EVP_PKEY* pkey, std::string_view input, const bytes& sig) {
 bool check(const verification_key& key, std::string_view input, const bytes& sig) {
   switch (key.alg) {
   case jws_alg::hs256:
-    return check_hs256(key.secret, input, sig);
+    return check_hs256(*key.secret, input, sig);
   case jws_alg::rs256:
     return check_rs256(key.pkey.get(), input, sig);
   case jws_alg::es256:
@@ -468,7 +468,7 @@ jwt_verifier::jwt_verifier(const jwt_settings& settings)
       throw auth_setup_error("auth.jwt.hs256_secret: must be at least 32 bytes");
     verification_key key;
     key.alg = jws_alg::hs256;
-    key.secret = settings_.hs256_secret;
+    key.secret = std::make_unique<hmac_sha256_key>(settings_.hs256_secret);
     keys_->all.push_back(std::move(key));
   }
   for (const auto& path : settings_.public_key_files)
@@ -479,15 +479,12 @@ jwt_verifier::jwt_verifier(const jwt_settings& settings)
   if (keys_->all.empty())
     throw auth_setup_error("auth.jwt: no key to check tokens with (set hs256_secret, "
                            "public_keys or jwks_file)");
-  // The secret is in `keys_` now; the copy in the settings is not needed.
+  // The secret is prepared in `keys_` now; the copy in the settings is not needed.
   OPENSSL_cleanse(settings_.hs256_secret.data(), settings_.hs256_secret.size());
   settings_.hs256_secret.clear();
 }
 
-jwt_verifier::~jwt_verifier() {
-  for (auto& key : keys_->all)
-    OPENSSL_cleanse(key.secret.data(), key.secret.size());
-}
+jwt_verifier::~jwt_verifier() = default;
 
 std::variant<net::identity, jwt_refusal>
 jwt_verifier::verify(std::string_view token, std::chrono::system_clock::time_point now) const {

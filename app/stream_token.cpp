@@ -7,6 +7,7 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <optional>
 #include <stdexcept>
@@ -69,7 +70,11 @@ std::optional<stream_grant> read_payload(std::string_view text) {
 } // namespace
 
 stream_signer::stream_signer(std::string secret)
-    : secret_(secret.empty() ? random_secret() : std::move(secret)) {}
+    : key_(std::make_unique<hmac_sha256_key>(secret.empty() ? random_secret() : secret)) {
+  OPENSSL_cleanse(secret.data(), secret.size());
+}
+
+stream_signer::~stream_signer() = default;
 
 std::string stream_signer::sign(std::string_view task_id, std::string_view user,
                                 std::chrono::system_clock::time_point expires) const {
@@ -83,7 +88,7 @@ std::string stream_signer::sign(std::string_view task_id, std::string_view user,
   payload += user;
   std::string token{version_prefix};
   token += base64url_encode(payload);
-  auto tag = hmac_sha256(secret_, token);
+  auto tag = key_->sign(token);
   token += '.';
   token += base64url_encode({reinterpret_cast<const char*>(tag.data()), tag.size()});
   return token;
@@ -104,7 +109,7 @@ stream_signer::verify(std::string_view token, std::string_view task_id,
   auto tag = base64url_decode(token.substr(dot + 1));
   if (!tag || tag->size() != mac_bytes)
     return not_valid();
-  auto expected = hmac_sha256(secret_, signed_part);
+  auto expected = key_->sign(signed_part);
   if (!same_bytes(expected.data(), tag->data(), mac_bytes))
     return not_valid();
 

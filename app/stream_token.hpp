@@ -6,12 +6,15 @@
 // that stream and nothing else, and is an HMAC-SHA256 over its fields with a node secret.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
 
 namespace herald::app {
+
+class hmac_sha256_key;
 
 /// What a valid token says.
 struct stream_grant {
@@ -29,6 +32,7 @@ class stream_signer {
  public:
   /// `secret`: at least 32 bytes; empty makes a random one (tokens then die with the process).
   explicit stream_signer(std::string secret);
+  ~stream_signer();
 
   /// A URL-safe token (base64url and dots only) for `task_id`, read by `user`, valid until
   /// `expires`.
@@ -42,7 +46,7 @@ class stream_signer {
          std::chrono::system_clock::time_point now) const;
 
  private:
-  std::string secret_;
+  std::unique_ptr<hmac_sha256_key> key_;
 };
 
 } // namespace herald::app
