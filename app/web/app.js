@@ -10,8 +10,9 @@
 // kept in a variable of this script only (never in storage, never in a URL), and every later
 // request sends it as `Authorization: Bearer`. A task's `Sse.Url` then carries a signed token
 // for that one stream, so its EventSource needs no header. A group stream has no such token
-// and an EventSource cannot send the key: with auth on, the group feed shows the events of the
-// tasks started from this page, taken from their own streams.
+// and an EventSource cannot send the key: when a group stream is refused for want of a
+// credential, the group feed shows the events of the tasks started from this page, taken from
+// their own streams.
 //
 // Nothing from the server or from an event is ever inserted as markup: text goes through
 // `textContent` only (and the page's Content-Security-Policy forbids inline script anyway).
@@ -64,8 +65,8 @@
 
   // -- credential ----------------------------------------------------------------------------
 
-  /** The API key, in memory only; `on` once the node has asked for a credential. */
-  const auth = { key: null, on: false, asking: null };
+  /** The API key, in memory only, and the dialog's pending answer while it is open. */
+  const auth = { key: null, asking: null };
 
   /**
    * Asks for a key in the page's dialog; resolves with it, or with null when the dialog is
@@ -89,7 +90,8 @@
         input.value = ''; // the key lives in `auth.key` only
         if (dialog.open) dialog.close();
         auth.asking = null;
-        if (before && typeof before.focus === 'function' && document.contains(before)) before.focus();
+        if (before && typeof before.focus === 'function' && document.contains(before))
+          before.focus();
         resolve(key);
       };
       const onSubmit = (e) => {
@@ -126,7 +128,6 @@
       if (key) headers.Authorization = `Bearer ${key}`;
       const res = await fetch(url, { ...init, headers });
       if (res.status !== 401) return res;
-      auth.on = true;
       // Another request may have got a new key meanwhile: retry with it without asking.
       if (auth.key && auth.key !== key) continue;
       if (key) auth.key = null;
@@ -594,8 +595,8 @@
   // -- group feed --------------------------------------------------------------------------
 
   // `es`: the group stream; `local`: the group whose events come from this page's own task
-  // streams instead (auth on, see the top of this file).
-  // `opened` counts the feeds opened, so that a late answer about one is not applied to the next.
+  // streams instead (auth on, see the top of this file); `opened` counts the feeds opened, so
+  // that a late answer about one is not applied to the next.
   const feed = { es: null, seen: null, local: null, opened: 0 };
   const feedList = byId('feed');
   const feedConn = byId('feed-conn');
@@ -663,7 +664,10 @@
   async function refusedForCredential(url) {
     const abort = new AbortController();
     try {
-      const res = await fetch(url, { signal: abort.signal, headers: { Accept: 'text/event-stream' } });
+      const res = await fetch(url, {
+        signal: abort.signal,
+        headers: { Accept: 'text/event-stream' },
+      });
       return res.status === 401;
     } catch {
       return false;
@@ -685,10 +689,6 @@
   function openFeed(group) {
     closeFeed();
     feedList.replaceChildren();
-    if (auth.on) {
-      openLocalFeed(group);
-      return;
-    }
     const url = `/sse/${encodeURIComponent(group)}`;
     const which = feed.opened;
     const es = new EventSource(url);
@@ -713,12 +713,11 @@
         byId('feed-close').disabled = true;
         setFeedConn('closed', opened ? 'closed by the node' : 'refused by the node');
         // Refused at once (an EventSource does not retry a 401): when it wants a credential,
-        // follow the group through this page's task streams instead.
+        // follow the group through this page's task streams instead. The stream is tried
+        // each time, even with a key: a group of a route open to anyone needs none.
         if (!opened) {
           refusedForCredential(url).then((credential) => {
-            if (!credential || feed.opened !== which) return;
-            auth.on = true;
-            openLocalFeed(group);
+            if (credential && feed.opened === which) openLocalFeed(group);
           });
         }
       } else {
