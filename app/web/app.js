@@ -90,6 +90,9 @@
         input.value = ''; // the key lives in `auth.key` only
         if (dialog.open) dialog.close();
         auth.asking = null;
+        // The browser moves the focus out of a closed dialog only at its next rendering: out
+        // now, so that the element waiting for it (see `start`) finds it free.
+        if (dialog.contains(document.activeElement)) document.activeElement.blur();
         if (before && typeof before.focus === 'function' && document.contains(before))
           before.focus();
         resolve(key);
