@@ -6,6 +6,14 @@
 // `pode.progress`, the custom events, `pode.taskCompleted` and `pode.close`. A route without
 // SSE is followed by polling `GET /tasks/{id}?wait=`.
 //
+// With auth on (SPEC §4.8), the first 401 opens a dialog that asks for an API key; the key is
+// kept in a variable of this script only (never in storage, never in a URL), and every later
+// request sends it as `Authorization: Bearer`. A task's `Sse.Url` then carries a signed token
+// for that one stream, so its EventSource needs no header. A group stream has no such token
+// and an EventSource cannot send the key: when a group stream is refused for want of a
+// credential, the group feed shows the events of the tasks started from this page, taken from
+// their own streams.
+//
 // Nothing from the server or from an event is ever inserted as markup: text goes through
 // `textContent` only (and the page's Content-Security-Policy forbids inline script anyway).
 'use strict';
@@ -54,6 +62,81 @@
   }
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // -- credential ----------------------------------------------------------------------------
+
+  /** The API key, in memory only, and the dialog's pending answer while it is open. */
+  const auth = { key: null, asking: null };
+
+  /**
+   * Asks for a key in the page's dialog; resolves with it, or with null when the dialog is
+   * dismissed. Requests that meet a 401 while it is open wait for the same answer.
+   */
+  function askForKey(refused) {
+    if (auth.asking) return auth.asking;
+    const dialog = byId('key-dialog');
+    const form = byId('key-form');
+    const input = byId('key-input');
+    const error = byId('key-error');
+    const before = document.activeElement;
+    error.textContent = refused ? 'The node did not accept this key.' : '';
+    error.hidden = !refused;
+    input.value = '';
+    auth.asking = new Promise((resolve) => {
+      const done = (key) => {
+        form.removeEventListener('submit', onSubmit);
+        byId('key-cancel').removeEventListener('click', onCancel);
+        dialog.removeEventListener('cancel', onCancel);
+        input.value = ''; // the key lives in `auth.key` only
+        if (dialog.open) dialog.close();
+        auth.asking = null;
+        // The browser moves the focus out of a closed dialog only at its next rendering: out
+        // now, so that the element waiting for it (see `start`) finds it free.
+        if (dialog.contains(document.activeElement)) document.activeElement.blur();
+        if (before && typeof before.focus === 'function' && document.contains(before))
+          before.focus();
+        resolve(key);
+      };
+      const onSubmit = (e) => {
+        e.preventDefault();
+        const key = input.value.trim();
+        if (!key) {
+          input.focus();
+          return;
+        }
+        auth.key = key;
+        done(key);
+      };
+      const onCancel = (e) => {
+        e.preventDefault();
+        done(null);
+      };
+      form.addEventListener('submit', onSubmit);
+      byId('key-cancel').addEventListener('click', onCancel);
+      dialog.addEventListener('cancel', onCancel); // Escape
+    });
+    dialog.showModal();
+    input.focus();
+    return auth.asking;
+  }
+
+  /**
+   * `fetch` with the key when there is one. A 401 asks for a key (again when the one sent was
+   * refused) and retries with it; dismissing the dialog gives the 401 back to the caller.
+   */
+  async function api(url, init = {}) {
+    for (;;) {
+      const key = auth.key;
+      const headers = { ...(init.headers || {}) };
+      if (key) headers.Authorization = `Bearer ${key}`;
+      const res = await fetch(url, { ...init, headers });
+      if (res.status !== 401) return res;
+      // Another request may have got a new key meanwhile: retry with it without asking.
+      if (auth.key && auth.key !== key) continue;
+      if (key) auth.key = null;
+      if ((await askForKey(Boolean(key))) === null) return res;
+    }
+  }
 
   /** Remembers event ids, so that an event seen before is not shown twice. */
   class SeenIds {
@@ -245,7 +328,7 @@
     /** Reads the task object once more (the final state, or the result). */
     async refresh() {
       try {
-        const res = await fetch(`/tasks/${encodeURIComponent(this.id)}`, {
+        const res = await api(`/tasks/${encodeURIComponent(this.id)}`, {
           headers: { Accept: 'application/json' },
         });
         const body = await readJson(res);
@@ -270,15 +353,18 @@
         if (!this.seen.fresh(e) || this.done) return;
         this.setState('Running');
         this.setProgress(Number(e.data));
+        localFeed(this, 'pode.progress', JSON.stringify({ Id: this.id, Progress: Number(e.data) }));
       });
       // Custom events: a body's send_event with the default type arrives as `message`.
       es.addEventListener('message', (e) => {
         if (!this.seen.fresh(e)) return;
         if (!this.done) this.setState('Running');
         this.addEvent(e.data);
+        localFeed(this, 'message', JSON.stringify({ Id: this.id, Data: e.data }));
       });
       es.addEventListener('pode.taskCompleted', (e) => {
         if (!this.seen.fresh(e)) return;
+        localFeed(this, 'pode.taskCompleted', e.data);
         let outcome = null;
         try {
           outcome = JSON.parse(e.data);
@@ -321,7 +407,7 @@
       let failures = 0;
       while (!this.done && !this.removed) {
         try {
-          const res = await fetch(`/tasks/${encodeURIComponent(this.id)}?wait=10`, {
+          const res = await api(`/tasks/${encodeURIComponent(this.id)}?wait=10`, {
             headers: { Accept: 'application/json' },
           });
           const body = await readJson(res);
@@ -346,7 +432,7 @@
     async cancel() {
       this.cancelButton.disabled = true;
       try {
-        const res = await fetch(`/tasks/${encodeURIComponent(this.id)}`, {
+        const res = await api(`/tasks/${encodeURIComponent(this.id)}`, {
           method: 'DELETE',
           headers: { Accept: 'application/json' },
         });
@@ -397,11 +483,14 @@
       init.body = bodyField.value;
       init.headers['Content-Type'] = 'application/json';
     }
+    // A disabled button loses the focus (to the body, or to the key dialog meanwhile): it
+    // gets it back once the call is over, for keyboard users.
+    const focused = document.activeElement === button;
     button.disabled = true;
     let res;
     let body;
     try {
-      res = await fetch(path, init);
+      res = await api(path, init);
       body = await readJson(res);
     } catch (err) {
       errorBox.textContent = `The node did not answer: ${err.message}`;
@@ -409,6 +498,8 @@
       return;
     } finally {
       button.disabled = false;
+      if (focused && (document.activeElement === document.body || !document.activeElement))
+        button.focus();
     }
     if (res.status !== 202 || !body || typeof body.Id !== 'string') {
       errorBox.textContent = describe(res, body);
@@ -477,7 +568,7 @@
     const status = byId('routes-status');
     let routes;
     try {
-      const res = await fetch('/ui/routes', { headers: { Accept: 'application/json' } });
+      const res = await api('/ui/routes', { headers: { Accept: 'application/json' } });
       routes = await readJson(res);
       if (!res.ok || !Array.isArray(routes)) {
         status.textContent = `The route list could not be read: ${describe(res, routes)}`;
@@ -506,7 +597,10 @@
 
   // -- group feed --------------------------------------------------------------------------
 
-  const feed = { es: null, seen: null };
+  // `es`: the group stream; `local`: the group whose events come from this page's own task
+  // streams instead (auth on, see the top of this file); `opened` counts the feeds opened, so
+  // that a late answer about one is not applied to the next.
+  const feed = { es: null, seen: null, local: null, opened: 0 };
   const feedList = byId('feed');
   const feedConn = byId('feed-conn');
 
@@ -547,9 +641,50 @@
     while (feedList.childElementCount > FEED_ITEMS) feedList.lastElementChild.remove();
   }
 
+  const feedHint = byId('feed-hint');
+  const feedHintNodes = [...feedHint.childNodes]; // the page's own text, put back on close
+
+  /** An event of `card`'s own stream, into the feed when it follows the card's group. */
+  function localFeed(card, type, data) {
+    if (feed.local !== null && card.route.Sse && card.route.Sse.Group === feed.local)
+      addFeedItem(type, data);
+  }
+
+  /**
+   * The feed without a group stream: a group stream needs a credential that an EventSource
+   * cannot send, so the feed shows the events of this page's tasks in `group`, as their own
+   * (signed) streams bring them.
+   */
+  function openLocalFeed(group) {
+    feed.local = group;
+    byId('feed-close').disabled = false;
+    setFeedConn('live', `this page's tasks · ${group}`);
+    feedHint.textContent = 'With auth on, a browser cannot present its key on a group stream: ' +
+      "the feed shows the events of the tasks started here, from each task's own stream.";
+  }
+
+  /** Why `/sse/<group>` refused the EventSource: true when it is for want of a credential. */
+  async function refusedForCredential(url) {
+    const abort = new AbortController();
+    try {
+      const res = await fetch(url, {
+        signal: abort.signal,
+        headers: { Accept: 'text/event-stream' },
+      });
+      return res.status === 401;
+    } catch {
+      return false;
+    } finally {
+      abort.abort(); // a stream that opened after all is not read
+    }
+  }
+
   function closeFeed() {
+    feed.opened++;
     if (feed.es) feed.es.close();
     feed.es = null;
+    feed.local = null;
+    feedHint.replaceChildren(...feedHintNodes);
     byId('feed-close').disabled = true;
     setFeedConn('closed', 'closed');
   }
@@ -557,7 +692,9 @@
   function openFeed(group) {
     closeFeed();
     feedList.replaceChildren();
-    const es = new EventSource(`/sse/${encodeURIComponent(group)}`);
+    const url = `/sse/${encodeURIComponent(group)}`;
+    const which = feed.opened;
+    const es = new EventSource(url);
     feed.es = es;
     feed.seen = new SeenIds();
     let opened = false;
@@ -578,6 +715,14 @@
         feed.es = null;
         byId('feed-close').disabled = true;
         setFeedConn('closed', opened ? 'closed by the node' : 'refused by the node');
+        // Refused at once (an EventSource does not retry a 401): when it wants a credential,
+        // follow the group through this page's task streams instead. The stream is tried
+        // each time, even with a key: a group of a route open to anyone needs none.
+        if (!opened) {
+          refusedForCredential(url).then((credential) => {
+            if (credential && feed.opened === which) openLocalFeed(group);
+          });
+        }
       } else {
         setFeedConn('reconnecting', 'reconnecting…');
       }
