@@ -4,6 +4,7 @@
 #include "app/authenticator.hpp"
 #include "app/base64url.hpp"
 #include "app/config.hpp"
+#include "app/digests.hpp"
 #include "app/stream_token.hpp"
 #include "net/request_context.hpp"
 
@@ -234,6 +235,33 @@ BOOST_AUTO_TEST_CASE(an_api_key_is_taken_from_x_api_key_or_a_bearer_token) {
   BOOST_TEST(user_of(check(a, verb::post,
                            {{"X-API-Key", "alice-key-0123456789"},
                             {"Authorization", "Basic Ym9iOng="}})) == "alice");
+}
+
+BOOST_AUTO_TEST_CASE(a_verified_jwt_is_remembered_until_it_expires) {
+  auto a_json = std::string{R"({"jwt": {"hs256_secret": ")"} + secret + R"(", "leeway_s": 5}})";
+  authenticator a{settings(a_json)};
+  // An HS256 token for ann, expiring 60 s after `start`.
+  auto exp =
+      std::chrono::duration_cast<std::chrono::seconds>(start.time_since_epoch()).count() + 60;
+  auto input = base64url_encode(R"({"alg":"HS256","typ":"JWT"})") + "." +
+               base64url_encode(R"({"sub":"ann","exp":)" + std::to_string(exp) + "}");
+  auto mac = herald::app::hmac_sha256_key{secret}.sign(input);
+  auto token =
+      input + "." + base64url_encode({reinterpret_cast<const char*>(mac.data()), mac.size()});
+  auto first = a.check_credential(token, start);
+  BOOST_REQUIRE(first.result == auth_outcome::kind::valid);
+  BOOST_TEST(first.who->user == "ann");
+  auto again = a.check_credential(token, start + 30s);
+  BOOST_REQUIRE(again.result == auth_outcome::kind::valid);
+  BOOST_TEST(again.who == first.who); // the same identity: not verified twice
+  BOOST_TEST((a.check_credential(token, start + 64s).result == auth_outcome::kind::valid)); // leeway
+  auto late = a.check_credential(token, start + 66s);
+  BOOST_TEST((late.result == auth_outcome::kind::invalid));
+  BOOST_TEST(late.reason == "token expired");
+  // Other bytes are other tokens: a changed signature is verified, and refused.
+  auto forged = token;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  BOOST_TEST((a.check_credential(forged, start).result == auth_outcome::kind::invalid));
 }
 
 BOOST_AUTO_TEST_CASE(no_credential_is_none) {
