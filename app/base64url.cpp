@@ -22,28 +22,26 @@ constexpr std::array<std::uint8_t, 256> values = [] {
 } // namespace
 
 std::string base64url_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
+  // Written in place: every output character is known before the loop starts.
+  std::string out((bytes.size() * 4 + 2) / 3, '\0');
   auto at = [&bytes](std::size_t k) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
   };
+  char* o = out.data();
+  std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     auto group = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
-    out += alphabet[group >> 18 & 63];
-    out += alphabet[group >> 12 & 63];
-    out += alphabet[group >> 6 & 63];
-    out += alphabet[group & 63];
+    *o++ = alphabet[group >> 18 & 63];
+    *o++ = alphabet[group >> 12 & 63];
+    *o++ = alphabet[group >> 6 & 63];
+    *o++ = alphabet[group & 63];
   }
-  if (auto rest = bytes.size() - i; rest == 1) {
-    auto group = at(i) << 16;
-    out += alphabet[group >> 18 & 63];
-    out += alphabet[group >> 12 & 63];
-  } else if (rest == 2) {
-    auto group = at(i) << 16 | at(i + 1) << 8;
-    out += alphabet[group >> 18 & 63];
-    out += alphabet[group >> 12 & 63];
-    out += alphabet[group >> 6 & 63];
+  if (auto rest = bytes.size() - i; rest > 0) {
+    auto group = at(i) << 16 | (rest == 2 ? at(i + 1) << 8 : 0);
+    *o++ = alphabet[group >> 18 & 63];
+    *o++ = alphabet[group >> 12 & 63];
+    if (rest == 2)
+      *o++ = alphabet[group >> 6 & 63];
   }
   return out;
 }
