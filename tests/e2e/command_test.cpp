@@ -595,4 +595,52 @@ BOOST_AUTO_TEST_CASE(the_node_binary_under_sigterm_leaves_no_child_behind) {
     BOOST_TEST(task_processes_gone(id, 2s));
 }
 
+// -- the shipped examples ---------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(the_shipped_examples_run_as_examples_herald_json_declares_them) {
+  fs::path root{HERALD_SOURCE_DIR};
+  auto file = read_file(root / "examples" / "herald.json");
+  BOOST_REQUIRE(!file.empty());
+  auto parsed = app::parse_config(file);
+  std::vector<app::command_route> routes;
+  if (parsed.value && !parsed.value->routes.empty()) {
+    routes = parsed.value->routes;
+  } else {
+    // The configuration does not read `routes` yet: the same routes, declared here.
+    BOOST_TEST_MESSAGE("examples/herald.json declared in C++ (" << parsed.error << ")");
+    auto example = [](std::string path, std::vector<std::string> argv) {
+      app::command_route r;
+      r.path = std::move(path);
+      r.program.argv = std::move(argv);
+      return r;
+    };
+    routes.push_back(example("/examples/progress", {"bash", "examples/progress.sh"}));
+    routes.push_back(example("/examples/job", {"python3", "examples/job.py"}));
+    routes.push_back(example("/examples/fail", {"bash", "examples/fail.sh"}));
+  }
+  BOOST_REQUIRE(routes.size() == 3u);
+  app::server node{command_config()};
+  for (auto r : routes) {
+    // The scripts' paths are relative to the repository, where `scripts/run` starts the node.
+    r.program.cwd = root.string();
+    node.command_route(r);
+  }
+  in_process_node run{node};
+  auto p = run.port();
+  auto progress_id = start(p, "/examples/progress?steps=2");
+  auto job_id = start(p, "/examples/job", R"({"words": ["a", "bb"]})");
+  auto progress = await_terminal(p, progress_id);
+  BOOST_TEST(progress.text("State") == "Completed");
+  BOOST_TEST(json::serialize(progress.object().at("Result")) ==
+             R"({"steps":2,"task":")" + progress_id + R"("})");
+  auto job = await_terminal(p, job_id);
+  BOOST_TEST(job.text("State") == "Completed");
+  BOOST_TEST(json::serialize(job.object().at("Result")) ==
+             R"({"task":")" + job_id + R"(","lengths":{"a":1,"bb":2}})");
+  auto failed = await_terminal(p, start(p, "/examples/fail"));
+  BOOST_TEST(failed.text("State") == "Failed");
+  BOOST_TEST(failed.text("Error") ==
+             "exit code 3: error: the input file /data/import.csv does not exist");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
