@@ -469,6 +469,12 @@ void command_child::launch() {
     in.read = above_stdio(std::move(in.read));
   }
 
+  // Only the node's ends: the program's stay blocking, as programs expect.
+  set_non_blocking(out.read.get());
+  set_non_blocking(err.read.get());
+  if (spec_->stdin_body)
+    set_non_blocking(in.write.get());
+
   spawn_plan plan;
   plan.program = spec_->program.c_str();
   plan.argv = argv.data();
@@ -530,21 +536,27 @@ void command_child::launch() {
     errno = e;
     throw sys_error("pidfd_open");
   }
+  try {
+    exit_.assign(pidfd);
+    out_.assign(out.read.release());
+    err_.assign(err.read.release());
+    if (spec_->stdin_body)
+      in_.assign(in.write.release());
+  } catch (...) {
+    // The reactor refused them: this child cannot be driven; it must not be left behind.
+    ::kill(-pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    throw;
+  }
+  // From here on the child is in the table, and its exit ends the task.
   {
     std::lock_guard guard{runner_->m};
     runner_->live.emplace(pid, shared_from_this());
     // kill_all already ran: this child must not outlive the node either.
     if (runner_->stopping)
       ::kill(-pid, SIGKILL);
-  }
-  exit_.assign(pidfd);
-  set_non_blocking(out.read.get());
-  set_non_blocking(err.read.get());
-  out_.assign(out.read.release());
-  err_.assign(err.read.release());
-  if (spec_->stdin_body) {
-    set_non_blocking(in.write.get());
-    in_.assign(in.write.release());
   }
   run_->on_cancel([weak = weak_from_this(), strand = strand_] {
     asio::post(strand, [weak] {
