@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A progress loop for a command route: `POST /examples/progress?steps=N` (default 10) takes N
+# A progress loop for a command route: `POST /progress?steps=N` (default 10) takes N
 # half-second steps, reporting each with ::tick, and ends with a JSON result.
 set -euo pipefail
 

@@ -614,9 +614,9 @@ BOOST_AUTO_TEST_CASE(the_shipped_examples_run_as_examples_herald_json_declares_t
       r.program.argv = std::move(argv);
       return r;
     };
-    routes.push_back(example("/examples/progress", {"bash", "examples/progress.sh"}));
-    routes.push_back(example("/examples/job", {"python3", "examples/job.py"}));
-    routes.push_back(example("/examples/fail", {"bash", "examples/fail.sh"}));
+    routes.push_back(example("/progress", {"bash", "examples/progress.sh"}));
+    routes.push_back(example("/job", {"python3", "examples/job.py"}));
+    routes.push_back(example("/fail", {"bash", "examples/fail.sh"}));
   }
   BOOST_REQUIRE(routes.size() == 3u);
   app::server node{command_config()};
@@ -627,8 +627,8 @@ BOOST_AUTO_TEST_CASE(the_shipped_examples_run_as_examples_herald_json_declares_t
   }
   in_process_node run{node};
   auto p = run.port();
-  auto progress_id = start(p, "/examples/progress?steps=2");
-  auto job_id = start(p, "/examples/job", R"({"words": ["a", "bb"]})");
+  auto progress_id = start(p, "/progress?steps=2");
+  auto job_id = start(p, "/job", R"({"words": ["a", "bb"]})");
   auto progress = await_terminal(p, progress_id);
   BOOST_TEST(progress.text("State") == "Completed");
   BOOST_TEST(json::serialize(progress.object().at("Result")) ==
@@ -637,7 +637,7 @@ BOOST_AUTO_TEST_CASE(the_shipped_examples_run_as_examples_herald_json_declares_t
   BOOST_TEST(job.text("State") == "Completed");
   BOOST_TEST(json::serialize(job.object().at("Result")) ==
              R"({"task":")" + job_id + R"(","lengths":{"a":1,"bb":2}})");
-  auto failed = await_terminal(p, start(p, "/examples/fail"));
+  auto failed = await_terminal(p, start(p, "/fail"));
   BOOST_TEST(failed.text("State") == "Failed");
   BOOST_TEST(failed.text("Error") ==
              "exit code 3: error: the input file /data/import.csv does not exist");
