@@ -12,13 +12,20 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace boost::asio {
 class io_context;
 }
 
 namespace herald::app {
+
+/// `argv[0]` of a command as an absolute path to an executable regular file: a name without
+/// `/` is looked up on `PATH`, a path with one is taken against the current directory.
+/// nullopt when there is no such file.
+std::optional<std::string> find_program(std::string_view name);
 
 class command_runner {
  public:

@@ -8,6 +8,7 @@
 #include "actors/task_registry.hpp"
 #include "app/admin_api.hpp"
 #include "app/authenticator.hpp"
+#include "app/command_runner.hpp"
 #include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
@@ -94,6 +95,8 @@ struct server::impl {
   system_config system_cfg;
   caf::actor_system system;
   // Declared after the system, so released before it waits for its actors.
+  /// Runs the programs of command routes; made with the first one.
+  std::unique_ptr<command_runner> commands;
   actors::task_registry_actor registry;
   actors::sse_directory_actor sse_directory;
   std::shared_ptr<sse_context> sse;
@@ -177,6 +180,13 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   // The page is public: it asks for a key itself when the routes it calls need one.
   if (s.cfg.ui.enabled)
     add_web_ui(*s.service, s.async_routes);
+  try {
+    for (const auto& r : s.cfg.routes)
+      command_route(r);
+  } catch (...) {
+    s.stop_actors();
+    throw;
+  }
 }
 
 server::~server() {
@@ -278,6 +288,44 @@ server& server::add_async_route(net::verb method, std::string_view pattern, asyn
   s.supervisors.push_back(std::move(supervisor));
   s.async_routes.push_back(std::move(spec));
   return *this;
+}
+
+server& server::command_route(const app::command_route& r) {
+  auto& s = *impl_;
+  auto name = "command route " + r.method + " " + r.path;
+  auto spec = std::make_shared<command_spec>(r.program);
+  if (spec->argv.empty() && spec->program.empty())
+    throw std::invalid_argument(name + ": command: an empty argv");
+  if (spec->program.empty()) {
+    auto found = find_program(spec->argv.front());
+    if (!found)
+      throw std::invalid_argument(
+          name + ": command: no executable " + spec->argv.front() +
+          (spec->argv.front().find('/') == std::string::npos ? " on PATH" : ""));
+    spec->program = std::move(*found);
+  }
+  auto method = net::http::string_to_verb(r.method);
+  if (method == net::verb::unknown)
+    throw std::invalid_argument(name + ": method: unknown");
+  async_options o;
+  o.max_concurrent = r.max_concurrent;
+  o.max_queued = r.max_queued;
+  if (r.timeout && r.timeout->count() > 0)
+    o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*r.timeout);
+  else
+    o.timeout = std::nullopt;
+  o.cancellable = r.cancellable;
+  // The body goes to the program's stdin as received: any bytes, JSON or not.
+  o.json_body = false;
+  if (r.sse)
+    o.sse = actors::sse_options{r.sse_group, r.sse_send_result};
+  else
+    o.sse = std::nullopt;
+  o.access = r.access;
+  if (!s.commands)
+    s.commands = std::make_unique<command_runner>(s.ioc);
+  auto route_id = "[" + std::string{net::http::to_string(method)} + "]" + r.path;
+  return async_route(method, r.path, std::move(o), s.commands->starter(spec, route_id));
 }
 
 server& server::sse_route(std::string_view pattern, std::string group, route_access access) {
@@ -477,6 +525,10 @@ void server::impl::shutdown() {
   if (abandoned > 0)
     log::error(abandoned, " task bod", abandoned == 1 ? "y" : "ies",
                " still running after the grace period (they ignore cancellation)");
+  // Children that outlived their SIGTERM and grace (or started too late for them) are killed
+  // and reaped while the I/O threads still run their pipes.
+  if (commands)
+    commands->kill_all(std::chrono::seconds{3});
   stop_actors();
   if (signals) {
     boost::system::error_code ignored;

@@ -100,6 +100,13 @@ class server {
   server& async_route(net::verb method, std::string_view pattern, async_options options,
                       actors::task_starter start);
 
+  /// Serves a command route (SPEC §4.11): an async route whose tasks run `r.program`. Its
+  /// program is `r.program.program`, or `argv[0]` found now (on `PATH` when it has no `/`).
+  /// Throws std::invalid_argument naming the route when there is no program to run, or for
+  /// what `async_route` refuses. The routes of `config::routes` are declared by the
+  /// constructor.
+  server& command_route(const app::command_route& r);
+
   /// Serves `GET pattern` as the event stream of SSE group `group` (a plain SSE route: any
   /// code publishes into the group with `publish`). Every group is also streamed at
   /// `GET /sse/{group}`. The group is read under `access` unless `sse.groups` names it.
