@@ -69,6 +69,10 @@ void task_context::send_event(boost::json::value data, std::string type) {
   out_.event(std::move(type), std::move(data));
 }
 
+bool task_context::event_backlog_full() const {
+  return control_->events_waiting() >= events_on_their_way;
+}
+
 bool task_context::cancelled() const noexcept {
   return control_->cancelled();
 }

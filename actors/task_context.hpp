@@ -89,6 +89,10 @@ class task_context {
   /// A custom event for the task's subscribers: `data` as sent, under `type`.
   void send_event(boost::json::value data, std::string type = "message");
 
+  /// Whether as many custom events are on their way to the registry as a task may have: a
+  /// body that cannot wait (a child process's reader) should stop taking events until not.
+  bool event_backlog_full() const;
+
   /// Whether the task was cancelled (by the user, its timeout or shutdown): return soon.
   bool cancelled() const noexcept;
 

@@ -50,6 +50,11 @@ void task_control::event_taken() {
   event_room_.notify_one(); // no waiter: no system call
 }
 
+std::size_t task_control::events_waiting() const {
+  std::lock_guard guard{mutex_};
+  return events_on_their_way_;
+}
+
 bool task_control::sleep_for(clock::duration d) {
   std::unique_lock guard{mutex_};
   return !wake_.wait_for(guard, d, [this] { return cancelled(); });

@@ -48,6 +48,9 @@ class task_control {
   /// The registry took an event.
   void event_taken();
 
+  /// Events on their way to the registry now.
+  std::size_t events_waiting() const;
+
   // -- progress (SPEC §4.4) ---------------------------------------------------------------------
   // Each change marks the meter "dirty" and returns true when it was clean: the caller then
   // tells the registry, which reads the value with `take_progress`. Bursts of changes cost one

@@ -363,7 +363,7 @@ class command_child : public std::enable_shared_from_this<command_child> {
       : runner_(std::move(runner)), spec_(std::move(spec)), route_id_(std::move(route_id)),
         run_(std::move(run)), strand_(asio::make_strand(runner_->ioc)), out_(strand_),
         err_(strand_), in_(strand_), exit_(strand_), kill_timer_(strand_), drain_timer_(strand_),
-        protocol_(spec_->max_output_bytes) {}
+        pace_timer_(strand_), protocol_(spec_->max_output_bytes) {}
 
   /// Spawns the program (on the strand), or fails the task.
   void start() {
@@ -395,6 +395,7 @@ class command_child : public std::enable_shared_from_this<command_child> {
   void spawn();
   void launch();
   void read_stdout();
+  void read_stdout_when_room();
   void read_stderr();
   void write_stdin();
   void wait_exit();
@@ -415,6 +416,7 @@ class command_child : public std::enable_shared_from_this<command_child> {
   asio::posix::stream_descriptor exit_;
   asio::steady_timer kill_timer_;
   asio::steady_timer drain_timer_;
+  asio::steady_timer pace_timer_;
   command_protocol protocol_;
   std::string body_;
   std::array<char, 16 * 1024> out_buf_{};
@@ -602,7 +604,7 @@ void command_child::read_stdout() {
                          if (n > 0 && !self->done_)
                            self->protocol_.feed_stdout({self->out_buf_.data(), n}, sink);
                          if (!ec) {
-                           self->read_stdout();
+                           self->read_stdout_when_room();
                            return;
                          }
                          if (!self->out_done_) {
@@ -612,6 +614,21 @@ void command_child::read_stdout() {
                          }
                          self->maybe_finish();
                        });
+}
+
+void command_child::read_stdout_when_room() {
+  // A program printing `::event` lines faster than the registry takes them is slowed by its
+  // own pipe: stdout is not read while the task's events are at their bound.
+  if (done_ || !run_->context().event_backlog_full()) {
+    read_stdout();
+    return;
+  }
+  pace_timer_.expires_after(std::chrono::milliseconds{5});
+  pace_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec)
+      return;
+    self->read_stdout_when_room();
+  });
 }
 
 void command_child::read_stderr() {
@@ -751,6 +768,7 @@ void command_child::finish(task_outcome out) {
   exit_.close(ignored);
   kill_timer_.cancel();
   drain_timer_.cancel();
+  pace_timer_.cancel();
   // After a cancel the task is already Aborted: the outcome is dropped, the slot freed.
   auto run = std::move(run_);
   run->finish(std::move(out));

@@ -151,6 +151,33 @@ BOOST_AUTO_TEST_SUITE(command_test)
 
 // -- the protocol -----------------------------------------------------------------------------
 
+BOOST_AUTO_TEST_CASE(a_program_flooding_events_is_slowed_by_its_pipe_and_loses_none_it_keeps) {
+  scripts s;
+  // 20,000 custom events as fast as the program can print them: the node stops reading its
+  // stdout while the task's events are at their bound, so the registry's mailbox stays bounded.
+  auto prog = s.add("flood.py", R"(#!/usr/bin/env python3
+import sys
+for i in range(20000):
+    sys.stdout.write("::event tick %d\n" % i)
+sys.stdout.write('::result "flooded"\n')
+)");
+  app::server node{command_config()};
+  node.command_route(command("/flood", prog));
+  in_process_node run{node};
+  auto id = start(run.port(), "/flood");
+  auto done = await_terminal(run.port(), id, 60s);
+  BOOST_TEST(done.text("State") == "Completed");
+  BOOST_TEST(done.object().at("Result").as_string() == "flooded");
+  // The task's log keeps its newest events: the last one the program sent is among them.
+  sse_stream stream{run.port(), "/flood_events?Id=" + id};
+  BOOST_REQUIRE(stream.read_head());
+  BOOST_REQUIRE(stream.wait_closed(10s));
+  bool last_seen = false;
+  for (const auto& e : stream.events())
+    last_seen = last_seen || (e.type == "tick" && e.data == "19999");
+  BOOST_TEST(last_seen);
+}
+
 BOOST_AUTO_TEST_CASE(progress_and_events_reach_the_task_stream_in_order) {
   scripts s;
   auto prog = s.add("steps.sh", R"(#!/bin/bash
