@@ -474,6 +474,37 @@ print(json.dumps({
   BOOST_TEST(out.at("nofile").to_number<int>() == 32);
 }
 
+BOOST_AUTO_TEST_CASE(an_authenticated_invoker_is_herald_user_and_owns_the_task) {
+  scripts s;
+  auto cfg = command_config();
+  auto parsed = app::parse_config(R"({"auth": {"keys": [
+      {"key": "ann-key-0123456789abcdef", "user": "ann"},
+      {"key": "bob-key-0123456789abcdef", "user": "bob"}]}})",
+                                  cfg);
+  BOOST_REQUIRE_MESSAGE(parsed.value.has_value(), parsed.error);
+  app::server node{*parsed.value};
+  node.command_route(command("/who", s.add("who.sh", "#!/bin/bash\necho \"$HERALD_USER\"\n")));
+  in_process_node run{node};
+  auto p = run.port();
+  auto r = call(p, "POST", "/who", "", "X-API-Key: ann-key-0123456789abcdef\r\n");
+  BOOST_REQUIRE(r.status == 202u);
+  auto id = r.text("Id");
+  json::value done;
+  for (int i = 0; i < 50; ++i) {
+    auto t =
+        call(p, "GET", "/tasks/" + id + "?wait=5", "", "X-API-Key: ann-key-0123456789abcdef\r\n");
+    BOOST_REQUIRE(t.status == 200u);
+    if (t.json.at("IsCompleted").as_bool()) {
+      done = t.json;
+      break;
+    }
+  }
+  BOOST_REQUIRE(done.is_object());
+  BOOST_TEST(done.at("Result").as_string() == "ann");
+  BOOST_TEST(done.at("User").as_string() == "ann");
+  BOOST_TEST(get_task(p, id, "X-API-Key: bob-key-0123456789abcdef\r\n").status == 403u);
+}
+
 BOOST_AUTO_TEST_CASE(cpu_and_memory_limits_stop_the_program) {
   scripts s;
   app::server node{command_config()};
