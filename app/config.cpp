@@ -311,23 +311,23 @@ bool executable_file(const fs::path& path) {
   return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
 }
 
-/// `argv[0]` resolved as the program to run: an absolute path to an executable regular file as
-/// written, or a bare name looked up in the directories of `PATH` (the node's, at start).
+/// `argv[0]` resolved as the program to run: a path (with a `/`) names an executable regular
+/// file, a relative one taken against the node's current directory at start, as `cwd` is; a
+/// bare name is looked up in the directories of `PATH` (the node's, at start).
 std::string resolved_program(const std::string& name, const std::string& key) {
   if (name.empty())
     fail(key, "must not be empty");
-  if (name.front() == '/') {
+  if (name.find('/') != std::string::npos) {
     std::error_code ec;
-    if (!fs::exists(name, ec))
+    auto path = name.front() == '/' ? fs::path{name} : fs::absolute(name, ec).lexically_normal();
+    if (ec || !fs::exists(path, ec))
       fail(key, "'" + name + "' does not exist");
-    if (!fs::is_regular_file(name, ec))
+    if (!fs::is_regular_file(path, ec))
       fail(key, "'" + name + "' is not a regular file");
-    if (::access(name.c_str(), X_OK) != 0)
+    if (::access(path.c_str(), X_OK) != 0)
       fail(key, "'" + name + "' is not executable");
-    return name;
+    return path.string();
   }
-  if (name.find('/') != std::string::npos)
-    fail(key, "'" + name + "' must be an absolute path or a program name to find on PATH");
   const char* env = std::getenv("PATH");
   std::string_view dirs = env && *env ? env : "/usr/bin:/bin";
   while (true) {
