@@ -1,6 +1,8 @@
 #include "app/config.hpp"
 
 #include "app/digests.hpp"
+#include "net/router.hpp"
+#include "net/utf8.hpp"
 
 #include <algorithm>
 #include <array>
@@ -12,13 +14,16 @@
 #include <boost/program_options/value_semantic.hpp>
 #include <charconv>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 #include <type_traits>
+#include <unistd.h>
 #include <vector>
 
 namespace herald::app {
@@ -288,6 +293,290 @@ void read_structured(const json::value& v, const std::string& key,
   field = std::move(out);
 }
 
+// -- routes: command routes (SPEC §4.11) --------------------------------------------------
+
+namespace fs = std::filesystem;
+
+/// A string without NUL bytes: argv entries, paths and environment values cannot carry one.
+std::string c_string(const json::value& v, std::string_view key) {
+  auto out = text(v, key);
+  if (out.find('\0') != std::string::npos)
+    fail(key, "must not contain NUL bytes");
+  return out;
+}
+
+/// Whether `path` names an executable regular file (for this process's user).
+bool executable_file(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+}
+
+/// `argv[0]` resolved as the program to run: a path (with a `/`) names an executable regular
+/// file, a relative one taken against the node's current directory at start, as `cwd` is; a
+/// bare name is looked up in the directories of `PATH` (the node's, at start).
+std::string resolved_program(const std::string& name, const std::string& key) {
+  if (name.empty())
+    fail(key, "must not be empty");
+  if (name.find('/') != std::string::npos) {
+    std::error_code ec;
+    auto path = name.front() == '/' ? fs::path{name} : fs::absolute(name, ec).lexically_normal();
+    if (ec || !fs::exists(path, ec))
+      fail(key, "'" + name + "' does not exist");
+    if (!fs::is_regular_file(path, ec))
+      fail(key, "'" + name + "' is not a regular file");
+    if (::access(path.c_str(), X_OK) != 0)
+      fail(key, "'" + name + "' is not executable");
+    return path.string();
+  }
+  const char* env = std::getenv("PATH");
+  std::string_view dirs = env && *env ? env : "/usr/bin:/bin";
+  while (true) {
+    auto colon = dirs.find(':');
+    auto dir = dirs.substr(0, colon);
+    // An empty entry is the current directory, as for execvp.
+    std::error_code ec;
+    auto candidate = fs::absolute(fs::path{dir.empty() ? "." : dir} / name, ec).lexically_normal();
+    if (!ec && executable_file(candidate))
+      return candidate.string();
+    if (colon == std::string_view::npos)
+      break;
+    dirs.remove_prefix(colon + 1);
+  }
+  fail(key, "'" + name + "' not found on PATH");
+}
+
+/// `command`: a non-empty argv, its program resolved.
+void read_command(const json::value& v, const std::string& key, command_spec& out) {
+  if (!v.is_array() || v.get_array().empty())
+    fail(key, "must be a non-empty array of strings");
+  out.argv.clear();
+  for (const auto& item : v.get_array()) {
+    if (!item.is_string())
+      fail(key, "must be a non-empty array of strings");
+    out.argv.push_back(c_string(item, key));
+  }
+  out.program = resolved_program(out.argv.front(), key);
+}
+
+/// `cwd`: an existing directory; a relative one is resolved against the node's own.
+std::string working_directory(const json::value& v, const std::string& key) {
+  auto written = c_string(v, key);
+  if (written.empty())
+    fail(key, "must not be empty");
+  std::error_code ec;
+  auto path = fs::absolute(written, ec).lexically_normal();
+  if (ec || !fs::is_directory(path, ec))
+    fail(key, "'" + written + "' is not a directory");
+  auto out = path.string();
+  // "dir/" normalises to "dir/": the directory itself.
+  if (out.size() > 1 && out.back() == '/')
+    out.pop_back();
+  return out;
+}
+
+bool valid_env_name(std::string_view name) {
+  auto letter = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+  };
+  return !name.empty() && letter(name.front()) &&
+         std::all_of(name.begin() + 1, name.end(),
+                     [&letter](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+/// `env`: variables added to the program's environment. `HERALD_` names are the node's own.
+std::vector<std::pair<std::string, std::string>> environment(const json::value& v,
+                                                             const std::string& key) {
+  if (!v.is_object())
+    fail(key, "must be a JSON object of strings");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, value] : v.get_object()) {
+    auto sub = key + "." + std::string{name};
+    if (!valid_env_name(name))
+      fail(sub, "a variable name must be letters, digits and _, not starting with a digit");
+    if (std::string_view{name}.substr(0, 7) == "HERALD_")
+      fail(sub, "HERALD_ variables are set by the node");
+    out.emplace_back(std::string{name}, c_string(value, sub));
+  }
+  return out;
+}
+
+/// `limits`: the program's resource limits (setrlimit).
+void resource_limits(const json::value& v, const std::string& key, command_spec& out) {
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "cpu_s")
+      out.cpu_seconds = integer(m, k, 1, 1'000'000);
+    else if (name == "memory_mb")
+      out.memory_mb = integer(m, k, 1, 1'000'000);
+    else if (name == "open_files")
+      out.open_files = integer(m, k, 3, 1'000'000);
+    else
+      return false;
+    return true;
+  });
+}
+
+/// `sse`: false (no events), true (the defaults) or `{"group": NAME, "send_result": bool}`.
+void route_events(const json::value& v, const std::string& key, command_route& out) {
+  if (v.is_bool()) {
+    out.sse = v.get_bool();
+    return;
+  }
+  if (!v.is_object())
+    fail(key, "must be false or a JSON object");
+  out.sse = true;
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "group") {
+      out.sse_group = text(m, k);
+      if (out.sse_group.empty() || out.sse_group.size() > 256 || !net::valid_name(out.sse_group))
+        fail(k, "must be 1 to 256 bytes of UTF-8 without control characters");
+    } else if (name == "send_result") {
+      out.sse_send_result = boolean(m, k);
+    } else {
+      return false;
+    }
+    return true;
+  });
+}
+
+/// `auth`: `{"required": bool, "allow": RULE, "read": RULE, "write": RULE}`.
+route_access route_rules(const json::value& v, const std::string& key) {
+  route_access out;
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "required")
+      out.credential = boolean(m, k);
+    else if (name == "allow")
+      out.allow = access_rule(m, k);
+    else if (name == "read")
+      out.read = access_rule(m, k);
+    else if (name == "write")
+      out.write = access_rule(m, k);
+    else
+      return false;
+    return true;
+  });
+  return out;
+}
+
+std::optional<net::verb> route_method(std::string_view name) {
+  if (name == "GET")
+    return net::verb::get;
+  if (name == "POST")
+    return net::verb::post;
+  if (name == "PUT")
+    return net::verb::put;
+  if (name == "PATCH")
+    return net::verb::patch;
+  if (name == "DELETE")
+    return net::verb::delete_;
+  return std::nullopt;
+}
+
+/// The options of a route that are its program's (`command_spec`); false for any other.
+bool program_option(std::string_view name, const json::value& m, const std::string& k,
+                    command_spec& out) {
+  if (name == "command") {
+    read_command(m, k, out);
+  } else if (name == "cwd") {
+    out.cwd = working_directory(m, k);
+  } else if (name == "env") {
+    out.env = environment(m, k);
+  } else if (name == "stdin") {
+    auto mode = text(m, k);
+    if (mode != "body" && mode != "none")
+      fail(k, "'" + mode + "' is not one of body, none");
+    out.stdin_body = mode == "body";
+  } else if (name == "max_output_bytes") {
+    out.max_output_bytes = static_cast<std::size_t>(integer(m, k, 1, std::int64_t{1} << 30));
+  } else if (name == "kill_grace_ms") {
+    out.kill_grace = millis(m, k, 0, hour_ms);
+  } else if (name == "limits") {
+    resource_limits(m, k, out);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// The options of a route that are its tasks' (what every async route has); false for any
+/// other.
+bool task_option(std::string_view name, const json::value& m, const std::string& k,
+                 command_route& out) {
+  if (name == "max_concurrent") {
+    out.max_concurrent = static_cast<std::size_t>(integer(m, k, 1, 10'000));
+  } else if (name == "max_queued") {
+    out.max_queued = static_cast<std::size_t>(integer(m, k, 0, 10'000'000));
+  } else if (name == "timeout_s") {
+    auto seconds = integer(m, k, 0, 10'000'000);
+    out.timeout = seconds == 0 ? std::nullopt : std::optional{std::chrono::seconds{seconds}};
+  } else if (name == "cancellable") {
+    out.cancellable = boolean(m, k);
+  } else if (name == "sse") {
+    route_events(m, k, out);
+  } else if (name == "auth") {
+    out.access = route_rules(m, k);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// One entry of `routes`; its `path` checked as the router will take it.
+command_route command_entry(const json::value& v, const std::string& key) {
+  command_route out;
+  bool has_path = false;
+  members(v, key, [&](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "method") {
+      out.method = text(m, k);
+      if (!route_method(out.method))
+        fail(k, "'" + out.method + "' is not one of GET, POST, PUT, PATCH, DELETE");
+    } else if (name == "path") {
+      out.path = text(m, k);
+      try {
+        net::router{}.add(net::verb::get, out.path);
+      } catch (const std::invalid_argument& e) {
+        fail(k, e.what());
+      }
+      has_path = true;
+    } else {
+      return program_option(name, m, k, out.program) || task_option(name, m, k, out);
+    }
+    return true;
+  });
+  if (!has_path)
+    fail(key + ".path", "is required");
+  if (out.program.argv.empty())
+    fail(key + ".command", "is required");
+  return out;
+}
+
+/// What makes two routes the same to the router: the method and the segments, every capture
+/// alike whatever its name (`/jobs/{id}` is `/jobs/{name}`).
+std::string route_shape(const command_route& r) {
+  auto out = r.method + " ";
+  for (const auto& segment : net::split_pattern(r.path))
+    out += "/" + (segment.front() == '{' ? std::string{"{}"} : segment);
+  return out;
+}
+
+void read_structured(const json::value& v, const std::string& key,
+                     std::vector<command_route>& field) {
+  if (!v.is_array())
+    fail(key, "must be an array of objects");
+  std::vector<command_route> out;
+  std::vector<std::string> shapes;
+  for (std::size_t i = 0; i < v.get_array().size(); ++i) {
+    auto entry_key = key + "[" + std::to_string(i) + "]";
+    auto entry = command_entry(v.get_array()[i], entry_key);
+    auto shape = route_shape(entry);
+    for (std::size_t j = 0; j < shapes.size(); ++j)
+      if (shapes[j] == shape)
+        fail(entry_key, "is the same method and path as " + key + "[" + std::to_string(j) + "]");
+    shapes.push_back(std::move(shape));
+    out.push_back(std::move(entry));
+  }
+  field = std::move(out);
+}
+
 /// One key of the configuration document: its dotted name and how its value is read into a
 /// config. Built by `key` below, the one helper: the field's type says how it is read.
 struct key_rule {
@@ -419,6 +708,8 @@ const std::vector<key_rule>& rules() {
       key("auth.cookie", [](config& c) -> auto& { return c.auth.cookie; }, 0, 0, cookie_check),
       key("auth.stream_secret", [](config& c) -> auto& { return c.auth.stream_secret; }, 0, 0, stream_secret_check),
       key("auth.required", [](config& c) -> auto& { return c.auth.required; }),
+
+      key("routes", [](config& c) -> auto& { return c.routes; }),
   };
   // clang-format on
   return table;
@@ -460,6 +751,13 @@ void apply_document(config& c, const json::value& doc) {
   // Checked on the whole value, so that the order of the keys does not matter.
   if (c.auth.required && !c.auth.enabled())
     fail("auth.required", "needs auth.keys or auth.jwt");
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    const auto& access = c.routes[i].access;
+    bool ruled = access.credential.value_or(false) || !access.allow.empty() ||
+                 !access.read.empty() || !access.write.empty();
+    if (ruled && !c.auth.enabled())
+      fail("routes[" + std::to_string(i) + "].auth", "needs auth.keys or auth.jwt");
+  }
 }
 
 std::uint16_t parse_port(std::string_view s, std::string_view key) {

@@ -6,8 +6,10 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 using herald::app::config;
@@ -45,10 +47,37 @@ class temp_dir {
     BOOST_REQUIRE(out.good());
     return file.string();
   }
+  /// Writes `name` with mode `mode` (0755: a program).
+  std::string write(std::string_view name, std::string_view content, fs::perms mode) const {
+    auto file = write(name, content);
+    fs::permissions(file, mode);
+    return file;
+  }
   const fs::path& path() const { return path_; }
 
  private:
   fs::path path_;
+};
+
+/// `PATH` set to `value` while it lives, then restored.
+class path_variable {
+ public:
+  explicit path_variable(const std::string& value) {
+    if (const char* old = std::getenv("PATH"))
+      old_ = old;
+    ::setenv("PATH", value.c_str(), 1);
+  }
+  ~path_variable() {
+    if (old_)
+      ::setenv("PATH", old_->c_str(), 1);
+    else
+      ::unsetenv("PATH");
+  }
+  path_variable(const path_variable&) = delete;
+  path_variable& operator=(const path_variable&) = delete;
+
+ private:
+  std::optional<std::string> old_;
 };
 
 /// load_config over a command line given as words, without the program name.
@@ -757,6 +786,313 @@ BOOST_AUTO_TEST_CASE(bad_group_rules_are_named) {
              "sse.groups.g.publish: must be a JSON object");
   BOOST_TEST(rejected(parse_config(R"({"sse": {"groups": {"g": 1}}})")) ==
              "sse.groups.g: must be a JSON object");
+}
+
+// -- command routes ---------------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(no_command_routes_by_default) {
+  BOOST_TEST(config{}.routes.empty());
+  BOOST_TEST(accepted(parse_config(R"({"routes": []})")).routes.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_command_route_is_read_whole) {
+  temp_dir dir;
+  auto job = dir.write("job", "#!/bin/sh\n", fs::perms::owner_all);
+  fs::create_directory(dir.path() / "work");
+  path_variable path{"/nonexistent:" + dir.path().string()};
+  auto c = accepted(parse_config(R"({"auth": {"keys": [{"key": "bob-key-0123456789",
+      "user": "bob"}]},
+    "routes": [{"method": "PUT", "path": "/jobs/{kind}/{id}", "command": ["job", "--fast", ""],
+      "cwd": ")" + (dir.path() / "work/").string() +
+                                 R"(", "env": {"MODE": "x", "_a1": ""},
+      "stdin": "none", "max_output_bytes": 2048, "kill_grace_ms": 250,
+      "limits": {"cpu_s": 60, "memory_mb": 512, "open_files": 64},
+      "max_concurrent": 8, "max_queued": 0, "timeout_s": 90, "cancellable": false,
+      "sse": {"group": "Jobs ✓", "send_result": true},
+      "auth": {"required": true, "allow": {"roles": ["ops"]}, "read": {"users": ["*"]},
+               "write": {"groups": ["admins"], "scopes": ["jobs:w"]}}},
+     {"path": "/true", "command": ["/bin/true"]}]})"));
+  BOOST_REQUIRE(c.routes.size() == 2u);
+  const auto& r = c.routes[0];
+  BOOST_TEST(r.method == "PUT");
+  BOOST_TEST(r.path == "/jobs/{kind}/{id}");
+  BOOST_TEST(r.program.argv == (std::vector<std::string>{"job", "--fast", ""}));
+  BOOST_TEST(r.program.program == job);
+  BOOST_TEST(r.program.cwd == (dir.path() / "work").string());
+  BOOST_TEST(r.program.env.size() == 2u);
+  BOOST_TEST((r.program.env[0] == std::pair<std::string, std::string>{"MODE", "x"}));
+  BOOST_TEST((r.program.env[1] == std::pair<std::string, std::string>{"_a1", ""}));
+  BOOST_TEST(!r.program.stdin_body);
+  BOOST_TEST(r.program.max_output_bytes == 2048u);
+  BOOST_TEST(r.program.kill_grace.count() == 250);
+  BOOST_TEST((r.program.cpu_seconds == std::optional<std::uint64_t>{60}));
+  BOOST_TEST((r.program.memory_mb == std::optional<std::uint64_t>{512}));
+  BOOST_TEST((r.program.open_files == std::optional<std::uint64_t>{64}));
+  BOOST_TEST(r.max_concurrent == 8u);
+  BOOST_TEST(r.max_queued == 0u);
+  BOOST_REQUIRE(r.timeout.has_value());
+  BOOST_TEST(r.timeout->count() == 90);
+  BOOST_TEST(!r.cancellable);
+  BOOST_TEST(r.sse);
+  BOOST_TEST(r.sse_group == "Jobs ✓");
+  BOOST_TEST(r.sse_send_result);
+  BOOST_TEST((r.access.credential == std::optional<bool>{true}));
+  BOOST_TEST(r.access.allow.roles == std::vector<std::string>{"ops"});
+  BOOST_TEST(r.access.read.users == std::vector<std::string>{"*"});
+  BOOST_TEST(r.access.write.groups == std::vector<std::string>{"admins"});
+  BOOST_TEST(r.access.write.scopes == std::vector<std::string>{"jobs:w"});
+  BOOST_TEST(c.routes[1].program.program == "/bin/true");
+}
+
+BOOST_AUTO_TEST_CASE(a_command_route_has_the_documented_defaults) {
+  auto c = accepted(parse_config(R"({"routes": [{"path": "/t", "command": ["/bin/true"]}]})"));
+  BOOST_REQUIRE(c.routes.size() == 1u);
+  const auto& r = c.routes[0];
+  BOOST_TEST(r.method == "POST");
+  BOOST_TEST(r.program.argv == std::vector<std::string>{"/bin/true"});
+  BOOST_TEST(r.program.cwd.empty());
+  BOOST_TEST(r.program.env.empty());
+  BOOST_TEST(r.program.stdin_body);
+  BOOST_TEST(r.program.max_output_bytes == 1024u * 1024);
+  BOOST_TEST(r.program.kill_grace.count() == 5000);
+  BOOST_TEST(!r.program.cpu_seconds.has_value());
+  BOOST_TEST(!r.program.memory_mb.has_value());
+  BOOST_TEST(!r.program.open_files.has_value());
+  BOOST_TEST(r.max_concurrent == 2u);
+  BOOST_TEST(r.max_queued == 1000u);
+  BOOST_REQUIRE(r.timeout.has_value());
+  BOOST_TEST(r.timeout->count() == 8 * 3600);
+  BOOST_TEST(r.cancellable);
+  BOOST_TEST(r.sse);
+  BOOST_TEST(r.sse_group.empty());
+  BOOST_TEST(!r.sse_send_result);
+  BOOST_TEST(!r.access.credential.has_value());
+  BOOST_TEST(r.access.allow.empty());
+}
+
+BOOST_AUTO_TEST_CASE(command_route_options_at_their_bounds) {
+  auto one = [](std::string_view options) {
+    auto c = accepted(parse_config(R"({"routes": [{"path": "/t", "command": ["/bin/true"], )" +
+                                   std::string{options} + "}]}"));
+    BOOST_REQUIRE(c.routes.size() == 1u);
+    return c.routes[0];
+  };
+  BOOST_TEST(!one(R"("timeout_s": 0)").timeout.has_value());
+  BOOST_TEST(one(R"("timeout_s": 10000000)").timeout->count() == 10'000'000);
+  BOOST_TEST(!one(R"("sse": false)").sse);
+  BOOST_TEST(one(R"("sse": true)").sse);
+  BOOST_TEST(one(R"("sse": {})").sse_group.empty());
+  BOOST_TEST(one(R"("sse": {"group": ")" + std::string(256, 'g') + R"("})").sse_group.size() ==
+             256u);
+  BOOST_TEST(one(R"("max_output_bytes": 1)").program.max_output_bytes == 1u);
+  BOOST_TEST(one(R"("max_output_bytes": 1073741824)").program.max_output_bytes == 1u << 30);
+  BOOST_TEST(one(R"("kill_grace_ms": 0)").program.kill_grace.count() == 0);
+  BOOST_TEST(one(R"("kill_grace_ms": 3600000)").program.kill_grace.count() == 3'600'000);
+  BOOST_TEST(one(R"("max_concurrent": 10000)").max_concurrent == 10'000u);
+  BOOST_TEST(one(R"("max_queued": 10000000)").max_queued == 10'000'000u);
+  BOOST_TEST(*one(R"("limits": {"open_files": 3})").program.open_files == 3u);
+  BOOST_TEST(*one(R"("limits": {"cpu_s": 1000000})").program.cpu_seconds == 1'000'000u);
+  BOOST_TEST(one(R"("stdin": "body")").program.stdin_body);
+  BOOST_TEST(one(R"("path": "/")").path == "/");
+  BOOST_TEST(one(R"("method": "DELETE")").method == "DELETE");
+  BOOST_TEST((one(R"("auth": {"required": false})").access.credential == std::optional{false}));
+  // A relative directory is the node's own directory's.
+  BOOST_TEST(one(R"("cwd": ".")").program.cwd == fs::current_path().string());
+}
+
+BOOST_AUTO_TEST_CASE(a_program_name_is_found_on_path_in_order) {
+  temp_dir a;
+  temp_dir b;
+  a.write("tool", "not executable", fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_directory(a.path() / "dir-tool");
+  fs::create_directory(a.path() / "tool2");
+  auto tool = b.write("tool", "#!/bin/sh\n", fs::perms::owner_all);
+  auto tool2 = b.write("tool2", "#!/bin/sh\n", fs::perms::owner_all);
+  auto first = a.write("first", "#!/bin/sh\n", fs::perms::owner_all);
+  b.write("first", "#!/bin/sh\n", fs::perms::owner_all);
+  path_variable path{a.path().string() + "::" + b.path().string() + "/"};
+  auto program = [](std::string_view name) {
+    auto c = accepted(parse_config(R"({"routes": [{"path": "/t", "command": [")" +
+                                   std::string{name} + R"("]}]})"));
+    return c.routes.at(0).program.program;
+  };
+  // Files that are not executable, and directories, are passed over.
+  BOOST_TEST(program("tool") == tool);
+  BOOST_TEST(program("tool2") == tool2);
+  BOOST_TEST(program("first") == first);
+}
+
+BOOST_AUTO_TEST_CASE(a_relative_program_path_is_taken_against_the_node_directory) {
+  temp_dir dir;
+  fs::create_directory(dir.path() / "bin");
+  auto tool = dir.write("bin/tool", "#!/bin/sh\n", fs::perms::owner_all);
+  dir.write("bin/data", "", fs::perms::owner_read);
+  // Restores the node's directory whatever the test does.
+  struct directory_guard {
+    fs::path old = fs::current_path();
+    ~directory_guard() { fs::current_path(old); }
+  } guard;
+  fs::current_path(dir.path());
+  auto program = [](std::string_view name) {
+    return parse_config(R"({"routes": [{"path": "/t", "command": [")" + std::string{name} +
+                        R"("]}]})");
+  };
+  BOOST_TEST(accepted(program("bin/tool")).routes.at(0).program.program == tool);
+  BOOST_TEST(accepted(program("./bin/../bin/tool")).routes.at(0).program.program == tool);
+  BOOST_TEST(accepted(program("bin/tool")).routes.at(0).program.argv.front() == "bin/tool");
+  BOOST_TEST(rejected(program("bin/data")) == "routes[0].command: 'bin/data' is not executable");
+  BOOST_TEST(rejected(program("bin")) == "routes[0].command: 'bin' not found on PATH");
+  BOOST_TEST(rejected(program("./bin")) == "routes[0].command: './bin' is not a regular file");
+}
+
+BOOST_AUTO_TEST_CASE(path_defaults_to_usr_bin_and_bin) {
+  path_variable path{""};
+  auto c = accepted(parse_config(R"({"routes": [{"path": "/t", "command": ["true"]}]})"));
+  BOOST_TEST(c.routes.at(0).program.program == "/usr/bin/true");
+}
+
+BOOST_AUTO_TEST_CASE(bad_command_routes_are_named) {
+  temp_dir dir;
+  auto plain = dir.write("plain", "data", fs::perms::owner_read | fs::perms::owner_write);
+  path_variable path{dir.path().string()};
+  auto bad = [](std::string_view entry) {
+    return rejected(parse_config(R"({"routes": [{"path": "/ok", "command": ["/bin/true"]}, )" +
+                                 std::string{entry} + "]}"));
+  };
+  BOOST_TEST(rejected(parse_config(R"({"routes": {}})")) == "routes: must be an array of objects");
+  BOOST_TEST(bad("1") == "routes[1]: must be a JSON object");
+  BOOST_TEST(bad(R"({"command": ["/bin/true"]})") == "routes[1].path: is required");
+  BOOST_TEST(bad(R"({"path": "/t"})") == "routes[1].command: is required");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/bin/true"], "user": "x"})") ==
+             "routes[1].user: unknown key");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/bin/true"], "method": "HEAD"})") ==
+             "routes[1].method: 'HEAD' is not one of GET, POST, PUT, PATCH, DELETE");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/bin/true"], "method": "post"})") ==
+             "routes[1].method: 'post' is not one of GET, POST, PUT, PATCH, DELETE");
+  BOOST_TEST(bad(R"({"path": "t", "command": ["/bin/true"]})") ==
+             "routes[1].path: route pattern must start with '/': t");
+  BOOST_TEST(bad(R"({"path": "/a//b", "command": ["/bin/true"]})") ==
+             "routes[1].path: route pattern has an empty segment: /a//b");
+  BOOST_TEST(bad(R"({"path": "/a/{b", "command": ["/bin/true"]})") ==
+             "routes[1].path: route pattern has a malformed {param}: /a/{b");
+  BOOST_TEST(bad(R"({"path": "/a/{b}/{b}", "command": ["/bin/true"]})") ==
+             "routes[1].path: route pattern captures {b} twice: /a/{b}/{b}");
+  BOOST_TEST(bad(R"({"path": "/a?x", "command": ["/bin/true"]})") ==
+             "routes[1].path: route pattern has a stray '{', '}', '?' or '#': /a?x");
+  BOOST_TEST(bad(R"({"path": 1, "command": ["/bin/true"]})") == "routes[1].path: must be a string");
+  BOOST_TEST(bad(R"({"path": "/t", "command": []})") ==
+             "routes[1].command: must be a non-empty array of strings");
+  BOOST_TEST(bad(R"({"path": "/t", "command": "/bin/true"})") ==
+             "routes[1].command: must be a non-empty array of strings");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/bin/true", 1]})") ==
+             "routes[1].command: must be a non-empty array of strings");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/bin/true", "a\u0000b"]})") ==
+             "routes[1].command: must not contain NUL bytes");
+  BOOST_TEST(bad(R"({"path": "/t", "command": [""]})") == "routes[1].command: must not be empty");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["nosuch"]})") ==
+             "routes[1].command: 'nosuch' not found on PATH");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["plain"]})") ==
+             "routes[1].command: 'plain' not found on PATH");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/nosuch/program"]})") ==
+             "routes[1].command: '/nosuch/program' does not exist");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["/tmp"]})") ==
+             "routes[1].command: '/tmp' is not a regular file");
+  BOOST_TEST(bad(R"({"path": "/t", "command": [")" + plain + R"("]})") ==
+             "routes[1].command: '" + plain + "' is not executable");
+  BOOST_TEST(bad(R"({"path": "/t", "command": ["./no-such-program"]})") ==
+             "routes[1].command: './no-such-program' does not exist");
+}
+
+BOOST_AUTO_TEST_CASE(bad_command_route_options_are_named) {
+  auto bad = [](std::string_view options) {
+    return rejected(parse_config(R"({"routes": [{"path": "/t", "command": ["/bin/true"], )" +
+                                 std::string{options} + "}]}"));
+  };
+  BOOST_TEST(bad(R"("cwd": "/nope")") == "routes[0].cwd: '/nope' is not a directory");
+  BOOST_TEST(bad(R"("cwd": "no-such-dir")") == "routes[0].cwd: 'no-such-dir' is not a directory");
+  BOOST_TEST(bad(R"("cwd": "/bin/true")") == "routes[0].cwd: '/bin/true' is not a directory");
+  BOOST_TEST(bad(R"("cwd": "")") == "routes[0].cwd: must not be empty");
+  BOOST_TEST(bad(R"("env": ["A=b"])") == "routes[0].env: must be a JSON object of strings");
+  BOOST_TEST(bad(R"("env": {"A": 1})") == "routes[0].env.A: must be a string");
+  BOOST_TEST(bad(R"("env": {"A": "x\u0000y"})") == "routes[0].env.A: must not contain NUL bytes");
+  const std::string bad_name =
+      ": a variable name must be letters, digits and _, not starting with a digit";
+  BOOST_TEST(bad(R"("env": {"1A": ""})") == "routes[0].env.1A" + bad_name);
+  BOOST_TEST(bad(R"("env": {"A-B": ""})") == "routes[0].env.A-B" + bad_name);
+  BOOST_TEST(bad(R"("env": {"A=B": ""})") == "routes[0].env.A=B" + bad_name);
+  BOOST_TEST(bad(R"("env": {"": ""})") == "routes[0].env." + bad_name);
+  BOOST_TEST(bad(R"("env": {"HERALD_TASK_ID": "x"})") ==
+             "routes[0].env.HERALD_TASK_ID: HERALD_ variables are set by the node");
+  BOOST_TEST(bad(R"("stdin": "file")") == "routes[0].stdin: 'file' is not one of body, none");
+  BOOST_TEST(bad(R"("stdin": false)") == "routes[0].stdin: must be a string");
+  BOOST_TEST(bad(R"("max_output_bytes": 0)") ==
+             "routes[0].max_output_bytes: must be between 1 and 1073741824");
+  BOOST_TEST(bad(R"("max_output_bytes": 1073741825)") ==
+             "routes[0].max_output_bytes: must be between 1 and 1073741824");
+  BOOST_TEST(bad(R"("kill_grace_ms": -1)") ==
+             "routes[0].kill_grace_ms: must be between 0 and 3600000");
+  BOOST_TEST(bad(R"("limits": {"cpu_s": 0})") ==
+             "routes[0].limits.cpu_s: must be between 1 and 1000000");
+  BOOST_TEST(bad(R"("limits": {"memory_mb": 1000001})") ==
+             "routes[0].limits.memory_mb: must be between 1 and 1000000");
+  BOOST_TEST(bad(R"("limits": {"open_files": 2})") ==
+             "routes[0].limits.open_files: must be between 3 and 1000000");
+  BOOST_TEST(bad(R"("limits": {"nproc": 2})") == "routes[0].limits.nproc: unknown key");
+  BOOST_TEST(bad(R"("limits": 5)") == "routes[0].limits: must be a JSON object");
+  BOOST_TEST(bad(R"("max_concurrent": 0)") ==
+             "routes[0].max_concurrent: must be between 1 and 10000");
+  BOOST_TEST(bad(R"("max_queued": -1)") == "routes[0].max_queued: must be between 0 and 10000000");
+  BOOST_TEST(bad(R"("timeout_s": 10000001)") ==
+             "routes[0].timeout_s: must be between 0 and 10000000");
+  BOOST_TEST(bad(R"("timeout_s": 1.5)") == "routes[0].timeout_s: must be an integer");
+  BOOST_TEST(bad(R"("cancellable": 1)") == "routes[0].cancellable: must be true or false");
+  BOOST_TEST(bad(R"("sse": "Jobs")") == "routes[0].sse: must be false or a JSON object");
+  BOOST_TEST(bad(R"("sse": {"group": ""})") ==
+             "routes[0].sse.group: must be 1 to 256 bytes of UTF-8 without control characters");
+  BOOST_TEST(bad(R"("sse": {"group": ")" + std::string(257, 'g') + R"("})") ==
+             "routes[0].sse.group: must be 1 to 256 bytes of UTF-8 without control characters");
+  BOOST_TEST(bad(R"("sse": {"group": "a\nb"})") ==
+             "routes[0].sse.group: must be 1 to 256 bytes of UTF-8 without control characters");
+  BOOST_TEST(bad(R"("sse": {"send_result": "yes"})") ==
+             "routes[0].sse.send_result: must be true or false");
+  BOOST_TEST(bad(R"("sse": {"group": "g", "replay": true})") ==
+             "routes[0].sse.replay: unknown key");
+  BOOST_TEST(bad(R"("auth": {"allow": {"user": ["a"]}})") ==
+             "routes[0].auth.allow.user: unknown key");
+  BOOST_TEST(bad(R"("auth": {"publish": {}})") == "routes[0].auth.publish: unknown key");
+  BOOST_TEST(bad(R"("auth": {"required": "no"})") ==
+             "routes[0].auth.required: must be true or false");
+}
+
+BOOST_AUTO_TEST_CASE(two_routes_with_one_method_and_path_are_refused) {
+  auto two = [](std::string_view a, std::string_view b) {
+    return parse_config(R"({"routes": [{"command": ["/bin/true"], )" + std::string{a} +
+                        R"(}, {"command": ["/bin/true"], )" + std::string{b} + "}]}");
+  };
+  BOOST_TEST(rejected(two(R"("path": "/a")", R"("path": "/a")")) ==
+             "routes[1]: is the same method and path as routes[0]");
+  BOOST_TEST(rejected(two(R"("path": "/a/{x}")", R"("path": "/a/{y}/", "method": "POST")")) ==
+             "routes[1]: is the same method and path as routes[0]");
+  BOOST_TEST(accepted(two(R"("path": "/a")", R"("path": "/a", "method": "PUT")")).routes.size() ==
+             2u);
+  BOOST_TEST(accepted(two(R"("path": "/a/{x}")", R"("path": "/a/b")")).routes.size() == 2u);
+  BOOST_TEST(accepted(two(R"("path": "/a")", R"("path": "/a/b")")).routes.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(route_rules_need_credentials_configured) {
+  auto route = [](std::string_view auth) {
+    return R"({"path": "/t", "command": ["/bin/true"], "auth": )" + std::string{auth} + "}";
+  };
+  BOOST_TEST(rejected(parse_config(R"({"routes": [)" + route(R"({"required": true})") + "]}")) ==
+             "routes[0].auth: needs auth.keys or auth.jwt");
+  BOOST_TEST(rejected(parse_config(R"({"routes": [)" + route("{}") + ", " +
+                                   R"({"path": "/u", "command": ["/bin/true"], "auth":
+                                       {"read": {"users": ["bob"]}}}]})")) ==
+             "routes[1].auth: needs auth.keys or auth.jwt");
+  // Wherever the credentials stand.
+  BOOST_TEST(accepted(parse_config(R"({"routes": [)" + route(R"({"allow": {"users": ["bob"]}})") +
+                                   R"(], "auth": {"jwt": {"jwks_file": "/j"}}})"))
+                 .routes.size() == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
