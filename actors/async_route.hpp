@@ -52,8 +52,9 @@ struct route_options {
   /// Whether the request body must be JSON (else 400, and no task). When false, any body is
   /// accepted and `task_context::body()` is a JSON string holding its bytes.
   bool json_body = true;
-  /// A blocking body runs on a thread of its own and may sleep; a non-blocking one runs on an
-  /// actor worker and must return quickly (cheaper for many tiny tasks).
+  /// A blocking body runs on a thread of the route's pool (at most `max_concurrent` threads,
+  /// reused from task to task) and may sleep; a non-blocking one runs on an actor worker and
+  /// must return quickly (cheaper still for many tiny tasks).
   bool blocking = true;
   /// Server-Sent Events for its tasks (the task object's `Sse`, `<path>_events`); nullopt for
   /// none.

@@ -1,6 +1,7 @@
 #include "actors/route_supervisor.hpp"
 
 #include "actors/admission.hpp"
+#include "actors/body_pool.hpp"
 #include "actors/inspect.hpp"
 #include "actors/task_actor.hpp"
 #include "actors/task_control.hpp"
@@ -40,6 +41,8 @@ struct supervisor_state {
   supervisor_settings settings;
   std::shared_ptr<task_census> census;
   std::optional<admission> rule;
+  /// The threads of its blocking bodies; null when its bodies do not block.
+  std::shared_ptr<body_pool> pool;
   std::unordered_map<std::string, held_task> tasks;
   std::unordered_map<caf::actor_addr, std::string> actors; ///< running task actors
   /// Since start: tasks admitted (to run or to wait), refused for a full queue, and whose
@@ -73,7 +76,7 @@ void start(supervisor_actor* self, const std::string& id) {
   }
   try {
     auto handle = spawn_task(self, task_launch{id, st.route, it->second.input, it->second.control,
-                                               st.registry, st.census});
+                                               st.registry, st.census, st.pool});
     it->second.spawned = true;
     it->second.actor = handle.address();
     st.actors.emplace(handle.address(), id);
@@ -232,6 +235,11 @@ boost::json::value describe_route(const supervisor_state& st) {
   out["HeldBytes"] = st.held_bytes->load(std::memory_order_relaxed);
   out["Cancellable"] = r.cancellable;
   out["Blocking"] = r.blocking;
+  if (st.pool) {
+    auto threads = st.pool->snapshot();
+    out["Threads"] = {
+        {"Alive", threads.threads}, {"Idle", threads.idle}, {"Started", threads.started}};
+  }
   if (r.timeout)
     out["Timeout"] = std::chrono::duration<double>(*r.timeout).count();
   else
@@ -259,6 +267,8 @@ route_supervisor_actor::behavior_type route_supervisor(supervisor_actor* self,
                                                        std::shared_ptr<task_census> census) {
   auto& st = self->state;
   st.rule.emplace(route->max_concurrent, route->max_queued);
+  if (route->blocking && !route->start)
+    st.pool = std::make_shared<body_pool>(route->max_concurrent);
   st.route = std::move(route);
   st.registry = std::move(registry);
   st.settings = settings;

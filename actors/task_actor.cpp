@@ -1,5 +1,6 @@
 #include "actors/task_actor.hpp"
 
+#include "actors/body_pool.hpp"
 #include "actors/task_census.hpp"
 #include "actors/task_control.hpp"
 #include "actors/task_messages.hpp"
@@ -48,12 +49,63 @@ caf::behavior started_elsewhere(caf::event_based_actor* self, task_launch& l) {
   }};
 }
 
+/// Runs the body: the outcome to report, or nothing when it was cancelled (the registry already
+/// holds the abort; a late outcome would be ignored anyway). What a body throws that is not a
+/// std::exception escapes on purpose: the task's actor dies with it, and the supervisor's
+/// monitor turns that into `Failed`.
+std::optional<task_outcome> run_body(const task_launch& l, task_context& ctx) {
+  task_outcome out;
+  try {
+    out.result = l.route->body(ctx);
+    out.state = task_state::completed;
+  } catch (const task_cancelled&) {
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    out.state = task_state::failed;
+    out.error = e.what();
+  }
+  out.at = task_clock::now();
+  return out;
+}
+
+const char* const not_an_exception = "the task body threw something that is not a std::exception";
+
+/// A blocking body runs on the route's pool; the actor waits for it, so that the route's slot
+/// stays taken (and the census counts it) until the body returns.
+caf::behavior run_on_pool(caf::event_based_actor* self, task_launch& l) {
+  // The job does not hold the pool: the last owner of a pool must not be one of its threads.
+  auto pool = std::move(l.pool);
+  auto job = [l, me = caf::actor_cast<caf::actor>(self)]() noexcept {
+    registry_reporter reporter{l.registry, l.id};
+    task_context ctx{l.id, l.input, l.control, reporter, true};
+    try {
+      if (auto out = run_body(l, ctx))
+        caf::anon_send(l.registry, finished_atom::value, l.id, std::move(*out));
+      caf::anon_send(me, finished_atom::value);
+    } catch (...) {
+      caf::anon_send(me, crashed_atom::value);
+    }
+  };
+  try {
+    pool->post(std::move(job));
+  } catch (const std::exception& e) {
+    caf::anon_send(l.registry, finished_atom::value, l.id,
+                   task_outcome{task_state::failed, std::nullopt,
+                                std::string{"The task could not be started: "} + e.what(),
+                                task_clock::now()});
+    return {};
+  }
+  return {[self](finished_atom) { self->quit(); },
+          [self](crashed_atom) {
+            self->quit(caf::make_error(caf::sec::runtime_error, not_an_exception));
+          }};
+}
+
 caf::behavior task_actor(caf::event_based_actor* self, task_launch l) {
-  // What escapes the body (anything but a std::exception, which becomes `Failed` below) ends
-  // the actor with this reason; the supervisor's monitor records it.
+  // What escapes the body (anything but a std::exception, which becomes `Failed`) ends the
+  // actor with this reason; the supervisor's monitor records it.
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr&) -> caf::error {
-    return caf::make_error(caf::sec::runtime_error,
-                           "the task body threw something that is not a std::exception");
+    return caf::make_error(caf::sec::runtime_error, not_an_exception);
   });
   self->attach_functor([census = l.census] {
     if (census)
@@ -66,35 +118,24 @@ caf::behavior task_actor(caf::event_based_actor* self, task_launch l) {
   caf::anon_send(l.registry, started_atom::value, l.id, task_clock::now());
   if (l.route->start)
     return started_elsewhere(self, l);
+  if (l.route->blocking)
+    return run_on_pool(self, l);
   registry_reporter reporter{l.registry, l.id};
-  task_context ctx{l.id, l.input, l.control, reporter, l.route->blocking};
-  task_outcome out;
-  try {
-    out.result = l.route->body(ctx);
-    out.state = task_state::completed;
-  } catch (const task_cancelled&) {
-    // The registry already holds the abort; a late outcome would be ignored anyway.
-    return {};
-  } catch (const std::exception& e) {
-    out.state = task_state::failed;
-    out.error = e.what();
-  }
-  // Anything else a body throws escapes on purpose: the actor dies, and the supervisor's
-  // monitor turns that into `Failed`.
-  out.at = task_clock::now();
-  caf::anon_send(l.registry, finished_atom::value, l.id, std::move(out));
+  task_context ctx{l.id, l.input, l.control, reporter, false};
+  if (auto out = run_body(l, ctx))
+    caf::anon_send(l.registry, finished_atom::value, l.id, std::move(*out));
   return {}; // no behavior: the actor ends here
 }
 
 } // namespace
 
 caf::actor spawn_task(caf::local_actor* parent, task_launch launch) {
+  if (launch.route->blocking && !launch.route->start && !launch.pool)
+    throw std::logic_error("a blocking task body needs the route's pool");
   auto census = launch.census;
   if (census)
     census->enter();
   try {
-    if (launch.route->blocking && !launch.route->start)
-      return parent->spawn<caf::monitored + caf::detached>(task_actor, std::move(launch));
     return parent->spawn<caf::monitored>(task_actor, std::move(launch));
   } catch (...) {
     if (census) // the actor never ran, so it never leaves by itself

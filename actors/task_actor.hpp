@@ -1,9 +1,9 @@
 #pragma once
 
 // The actor of one task: runs the route's body with a task_context, reports start, progress,
-// custom events and the outcome to the registry, then ends. A blocking body gets its actor
-// spawned detached (a thread of its own), so it never stalls the scheduler. It receives no
-// messages (it ends when its body returns), so its handle declares no protocol.
+// custom events and the outcome to the registry, then ends. A blocking body runs on a thread of
+// the route's pool (`body_pool`), so it never stalls the scheduler; the actor waits for it. Only
+// the task's own work talks to it, so its handle declares no protocol.
 
 #include "actors/async_route.hpp"
 #include "actors/task_registry.hpp"
@@ -14,6 +14,7 @@
 
 namespace herald::actors {
 
+class body_pool;
 class task_census;
 class task_control;
 
@@ -25,9 +26,11 @@ struct task_launch {
   std::shared_ptr<task_control> control;
   task_registry_actor registry;
   std::shared_ptr<task_census> census;
+  /// Where a blocking body runs; null for a route whose body does not block.
+  std::shared_ptr<body_pool> pool;
 };
 
-/// Spawns the task actor monitored by `parent` (detached when the route's body blocks).
+/// Spawns the task actor monitored by `parent`.
 caf::actor spawn_task(caf::local_actor* parent, task_launch launch);
 
 } // namespace herald::actors

@@ -204,6 +204,31 @@ BOOST_AUTO_TEST_CASE(routes_show_their_supervisors_state_and_outcomes) {
   BOOST_TEST(num(outcomes, "Failed") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(blocking_bodies_reuse_the_threads_of_their_route) {
+  app::server node{admin_config()};
+  declare_quick(node); // blocking (the default), max_concurrent 2
+  in_process_node run{node};
+  constexpr int rounds = 20;
+  for (int i = 0; i < rounds; ++i) {
+    auto a = invoke(node.port(), "/quick");
+    auto b = invoke(node.port(), "/quick");
+    await_terminal(node.port(), a);
+    await_terminal(node.port(), b);
+  }
+  // A thread per task would have started 40. A thread that has not gone back to waiting yet
+  // when the next task comes makes the pool start one more, so allow for a few.
+  auto routes = admin_until(node, "/admin/routes", [](const json::value& v) {
+    auto* quick = route_named(v, "[POST]/quick");
+    return quick && num(*quick, "Running") == 0 &&
+           num(quick->at("Threads").as_object(), "Alive") <= 2;
+  });
+  const auto& threads = route_named(routes, "[POST]/quick")->at("Threads").as_object();
+  BOOST_TEST(num(threads, "Started") < rounds);
+  BOOST_TEST(num(threads, "Idle") == num(threads, "Alive"));
+  BOOST_TEST(num(route_named(routes, "[POST]/quick")->at("Outcomes").as_object(), "Completed") ==
+             2 * rounds);
+}
+
 BOOST_AUTO_TEST_CASE(tasks_are_listed_filtered_and_shown_with_their_event_log) {
   auto g = std::make_shared<gate>();
   app::server node{admin_config()};

@@ -124,7 +124,7 @@ struct supervisor_fixture {
     route->path = "/jobs";
     route->max_concurrent = max_concurrent;
     route->max_queued = max_queued;
-    route->blocking = false; // on the scheduler: a detached actor would have a thread of its own
+    route->blocking = false; // on the scheduler: a blocking body would run on a pool thread
     route->sse.reset();
     route->body = std::move(body);
     supervisor_settings settings;
