@@ -1,7 +1,7 @@
 // herald-bench-node: a herald node with the async routes that tools/bench/tasks measures.
 //
 //   POST /trivial         non-blocking body on an actor worker, returns 1 (the cheapest task)
-//   POST /trivial-thread  the same body, blocking: each task gets a thread of its own
+//   POST /trivial-thread  the same body, blocking: it runs on the route's pool of threads
 //   POST /parked          one slot whose body sleeps until cancelled, so every later task
 //                         stays queued (NotStarted): what a waiting task costs in memory
 //
