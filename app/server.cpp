@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include "actors/actor_scheduler.hpp"
 #include "actors/connection.hpp"
 #include "actors/route_supervisor.hpp"
 #include "actors/sse_directory.hpp"
@@ -46,10 +47,11 @@ class system_config : public caf::actor_system_config {
  public:
   explicit system_config(unsigned workers) {
     set("scheduler.max-threads", static_cast<std::size_t>(workers));
-    // Workers wait on a condition variable when idle. CAF's default (work stealing) polls
-    // with short sleeps for a while after each message: under light, steady load (a paced
-    // SSE publisher) that kept a core busy waking up, and halved fan-out throughput.
-    set("scheduler.policy", caf::atom("sharing"));
+    // Work sharing: workers wait on a condition variable when idle. CAF's default (work
+    // stealing) polls with short sleeps for a while after each message: under light, steady
+    // load (a paced SSE publisher) that kept a core busy waking up, and halved fan-out
+    // throughput.
+    actors::use_node_scheduler(*this);
   }
 };
 
