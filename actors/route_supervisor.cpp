@@ -133,7 +133,7 @@ void on_down(supervisor_actor* self, const caf::down_msg& dm) {
 /// The registry's answer to the registration of `id`: the task is acknowledged (and starts if
 /// the admission rule lets it run), or refused and forgotten.
 void on_registered(supervisor_actor* self, const std::string& id, const reply_fn& reply,
-                   boost::json::object answer, const registration_result& r) {
+                   task_record answer, const registration_result& r) {
   if (r.error) {
     drop(self, id);
     task_reply refused{r.error, id, {}};
@@ -142,7 +142,9 @@ void on_registered(supervisor_actor* self, const std::string& id, const reply_fn
     reply(std::move(refused));
     return;
   }
-  reply(task_reply{std::nullopt, id, std::move(answer)});
+  task_reply ok{std::nullopt, id, {}};
+  ok.task = std::move(answer);
+  reply(std::move(ok));
   // Aborted already while waiting in the queue: no longer held. (One that was to run at once
   // is skipped by start(), which sees the cancel flag.)
   auto& st = self->state;
@@ -179,8 +181,9 @@ void on_submit(supervisor_actor* self, task_submission& sub) {
   st.tasks.emplace(id, std::move(held));
   if (verdict == admission::verdict::queued)
     sub.record.queue_position = st.rule->queued();
-  // The task is registered before it is acknowledged and before it can start.
-  auto answer = to_json(sub.record);
+  // The task is registered before it is acknowledged and before it can start; the answer is
+  // the task as it was registered.
+  auto answer = sub.record;
   self->request(st.registry, caf::infinite, register_atom::value,
                 task_registration{std::move(sub.record), std::move(control), task_owner_actor{self},
                                   sub.input_bytes, st.held_bytes})

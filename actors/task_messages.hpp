@@ -46,7 +46,10 @@ enum class task_error {
 struct task_reply {
   std::optional<task_error> error;
   std::string id;          ///< the task the request named (for error bodies)
-  boost::json::value body; ///< when there is no error
+  boost::json::value body; ///< when there is no error and no `task`: e.g. a list of tasks
+  /// One task object, as the record it is written from: the HTTP side writes JSON straight
+  /// from it (`append_task_json`) instead of building a JSON value in the actor first.
+  std::optional<task_record> task{};
   /// With `queue_full` and `over_budget`: when the client may try again.
   std::chrono::seconds retry_after{0};
 };

@@ -1,6 +1,7 @@
 #include "actors/task_record.hpp"
 
 #include "actors/task_time_key.hpp"
+#include "net/json_text.hpp"
 #include "net/text.hpp"
 
 #include <array>
@@ -132,12 +133,10 @@ task_time no_expiry() noexcept {
   return task_time::max();
 }
 
-std::string format_time(task_time t) {
+void append_time(std::string& out, task_time t) {
   auto key = detail::time_key_of(t);
   chrono::year_month_day date{chrono::sys_days{chrono::days{key.days}}};
   auto seconds = key.ticks / ticks_per_second;
-  std::string out;
-  out.reserve(28);
   put_digits(out, static_cast<int>(date.year()), 4);
   out += '-';
   put_digits(out, static_cast<unsigned>(date.month()), 2);
@@ -152,6 +151,12 @@ std::string format_time(task_time t) {
   out += '.';
   put_digits(out, key.ticks % ticks_per_second, 7);
   out += 'Z';
+}
+
+std::string format_time(task_time t) {
+  std::string out;
+  out.reserve(28);
+  append_time(out, t);
   return out;
 }
 
@@ -299,6 +304,133 @@ boost::json::object to_json(const task_record& r) {
   if (r.queue_position && r.state == task_state::not_started)
     o["QueuePosition"] = *r.queue_position;
   return o;
+}
+
+namespace {
+
+/// `"Name":` — the key of a member (the names are plain ASCII).
+void put_key(std::string& out, std::string_view name) {
+  out += '"';
+  out += name;
+  out += "\":";
+}
+
+void put_rule(std::string& out, const net::access_rule& rule) {
+  auto list = [&out](std::string_view name, const std::vector<std::string>& names) {
+    put_key(out, name);
+    out += '[';
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i != 0)
+        out += ',';
+      net::append_json_string(out, names[i]);
+    }
+    out += ']';
+  };
+  out += '{';
+  list("Users", rule.users);
+  out += ',';
+  list("Groups", rule.groups);
+  out += ',';
+  list("Roles", rule.roles);
+  out += ',';
+  list("Scopes", rule.scopes);
+  out += '}';
+}
+
+void put_time(std::string& out, std::string_view name, task_time t) {
+  out += ',';
+  put_key(out, name);
+  out += '"';
+  append_time(out, t);
+  out += '"';
+}
+
+void put_text(std::string& out, std::string_view name, std::string_view text) {
+  put_key(out, name);
+  net::append_json_string(out, text);
+}
+
+} // namespace
+
+// Member for member what to_json builds, in the same order and under the same conditions: a
+// test compares the two over records of every shape.
+void append_task_json(std::string& out, const task_record& r) {
+  out += '{';
+  put_text(out, "Id", r.id);
+  out += ',';
+  put_text(out, "AsyncRouteId", r.route_id);
+  out += ',';
+  put_text(out, "State", to_string(r.state));
+  out += ',';
+  put_key(out, "IsCompleted");
+  out += is_terminal(r.state) ? "true" : "false";
+  out += ',';
+  put_key(out, "Cancellable");
+  out += r.cancellable ? "true" : "false";
+  put_time(out, "CreationTime", r.creation);
+  put_time(out, "ExpireTime", r.expire);
+  if (r.starting)
+    put_time(out, "StartingTime", *r.starting);
+  if (r.completed)
+    put_time(out, "CompletedTime", *r.completed);
+  if (r.progress && std::isfinite(*r.progress)) {
+    out += ',';
+    put_key(out, "Progress");
+    net::append_json_text(out, progress_value(*r.progress));
+  }
+  if (r.result && r.state == task_state::completed) {
+    out += ',';
+    put_key(out, "Result");
+    net::append_json_text(out, *r.result);
+  }
+  if (r.error && (r.state == task_state::failed || r.state == task_state::aborted)) {
+    out += ',';
+    put_text(out, "Error", *r.error);
+  }
+  if (r.user) {
+    out += ',';
+    put_text(out, "User", *r.user);
+  }
+  if (r.permission) {
+    out += ',';
+    put_key(out, "Permission");
+    out += '{';
+    put_key(out, "Read");
+    put_rule(out, r.permission->read);
+    out += ',';
+    put_key(out, "Write");
+    put_rule(out, r.permission->write);
+    out += '}';
+  }
+  if (r.sse) {
+    out += ',';
+    put_key(out, "Sse");
+    out += '{';
+    put_text(out, "Name", r.sse->name);
+    out += ',';
+    put_text(out, "Group", r.sse->group);
+    out += ',';
+    put_text(out, "Url", r.sse->url);
+    out += '}';
+  }
+  if (r.callback) {
+    out += ',';
+    put_key(out, "CallbackInfo");
+    out += '{';
+    put_text(out, "Url", r.callback->url);
+    out += ',';
+    put_key(out, "Tentative");
+    out += std::to_string(r.callback->tentative);
+    out += ',';
+    put_text(out, "State", r.callback->state);
+    out += '}';
+  }
+  if (r.queue_position && r.state == task_state::not_started) {
+    out += ',';
+    put_key(out, "QueuePosition");
+    out += std::to_string(*r.queue_position);
+  }
+  out += '}';
 }
 
 } // namespace herald::actors

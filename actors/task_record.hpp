@@ -37,6 +37,9 @@ task_time no_expiry() noexcept;
 /// `no_expiry()` gives `9999-12-31T23:59:59.9999999Z`.
 std::string format_time(task_time t);
 
+/// Appends `format_time(t)` to `out`.
+void append_time(std::string& out, task_time t);
+
 /// Reads the format above; also accepts 0–7 fractional digits;
 /// nullopt for anything else.
 std::optional<task_time> parse_time(std::string_view text) noexcept;
@@ -119,5 +122,10 @@ boost::json::value progress_value(double progress);
 /// `IsCompleted`, `Cancellable`, `CreationTime`, `ExpireTime`; the others only when present.
 /// `Progress` is rounded to 2 decimals.
 boost::json::object to_json(const task_record& r);
+
+/// Appends the task object as compact JSON text to `out`: the same bytes as
+/// `net::json_text(to_json(r))`, written straight from the record (no JSON value is built),
+/// since every answer of the task path carries one.
+void append_task_json(std::string& out, const task_record& r);
 
 } // namespace herald::actors

@@ -245,22 +245,20 @@ void publish_progress(registry_actor* self, entry& e) {
 /// Answers with the task object; a queued task's `QueuePosition` comes from its supervisor,
 /// which owns the queue (asked per request rather than mirrored here, so it cannot drift).
 void answer(registry_actor* self, const entry& e, reply_fn reply) {
-  auto obj = to_json(e.record);
+  task_reply out{std::nullopt, e.record.id, {}};
+  out.task = e.record;
   if (e.record.state != task_state::not_started || !e.supervisor) {
-    reply(task_reply{std::nullopt, e.record.id, std::move(obj)});
+    reply(std::move(out));
     return;
   }
-  auto id = e.record.id;
-  self->request(e.supervisor, caf::infinite, position_atom::value, std::vector<std::string>{id})
+  self->request(e.supervisor, caf::infinite, position_atom::value, std::vector<std::string>{out.id})
       .then(
-          [obj, reply, id](const std::vector<std::size_t>& positions) mutable {
+          [out, reply](const std::vector<std::size_t>& positions) mutable {
             if (!positions.empty() && positions.front() != 0)
-              obj["QueuePosition"] = positions.front();
-            reply(task_reply{std::nullopt, id, std::move(obj)});
+              out.task->queue_position = positions.front();
+            reply(std::move(out));
           },
-          [obj, reply, id](caf::error&) mutable {
-            reply(task_reply{std::nullopt, id, std::move(obj)});
-          });
+          [out, reply](caf::error&) mutable { reply(std::move(out)); });
 }
 
 void arm_at(registry_actor* self, steady::time_point deadline);
@@ -750,7 +748,9 @@ void on_cancel(registry_actor* self, task_cancel& c) {
   if (!e.record.cancellable)
     return c.reply(error_reply(task_error::not_cancellable, c.id));
   abort_task(self, e, "Aborted by the user");
-  c.reply(task_reply{std::nullopt, c.id, to_json(e.record)});
+  task_reply out{std::nullopt, c.id, {}};
+  out.task = e.record;
+  c.reply(std::move(out));
 }
 
 void on_search(registry_actor* self, task_search& s) {

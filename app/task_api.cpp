@@ -94,6 +94,14 @@ actors::task_time stream_token_expiry(const actors::task_record& record,
 
 net::response task_response(const actors::task_reply& reply, net::media_type media, net::status ok,
                             std::string_view root) {
+  if (!reply.error && reply.task) {
+    if (media != net::media_type::json)
+      return encoded(ok, actors::to_json(*reply.task), media, root);
+    std::string text;
+    text.reserve(512); // a task object, in one allocation
+    actors::append_task_json(text, *reply.task);
+    return net::make_response(ok, std::move(text), net::content_type(media));
+  }
   if (!reply.error)
     return encoded(ok, reply.body, media, root);
   auto e = answer_of(*reply.error);

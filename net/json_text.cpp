@@ -17,42 +17,6 @@ template <typename T> void append_number(std::string& out, T n) {
   out.append(buffer, ec == std::errc{} ? end : buffer);
 }
 
-/// A JSON string: quote, backslash and control characters (DEL too, which JSON allows raw
-/// but no reader wants to see) escaped; bytes of ill-formed UTF-8 replaced by U+FFFD, which
-/// Boost.JSON's serializer would copy as they are and so make the text invalid.
-void append_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  // Printable ASCII but the quote and the backslash goes out as it is: copied in runs, since
-  // ids, routes, times and most results are nothing else.
-  auto plain = [](unsigned char c) {
-    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
-  };
-  out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    auto run = i;
-    while (run < s.size() && plain(static_cast<unsigned char>(s[run])))
-      ++run;
-    out.append(s.data() + i, run - i);
-    i = run;
-    if (i == s.size())
-      break;
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      i += append_repaired(out, s, i);
-      continue;
-    }
-    if (const char* escape = short_escape(c)) {
-      out += escape;
-    } else {
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 0x0f];
-    }
-    ++i;
-  }
-  out += '"';
-}
-
 } // namespace
 
 void append_json_text(std::string& out, const boost::json::value& v) {
@@ -83,7 +47,7 @@ void append_json_text(std::string& out, const boost::json::value& v) {
     return;
   }
   case boost::json::kind::string:
-    append_string(out, v.get_string());
+    append_json_string(out, v.get_string());
     return;
   case boost::json::kind::array: {
     out += '[';
@@ -104,7 +68,7 @@ void append_json_text(std::string& out, const boost::json::value& v) {
       if (!first)
         out += ',';
       first = false;
-      append_string(out, key);
+      append_json_string(out, key);
       out += ':';
       append_json_text(out, item);
     }
@@ -112,6 +76,42 @@ void append_json_text(std::string& out, const boost::json::value& v) {
     return;
   }
   }
+}
+
+/// A JSON string: quote, backslash and control characters (DEL too, which JSON allows raw
+/// but no reader wants to see) escaped; bytes of ill-formed UTF-8 replaced by U+FFFD, which
+/// Boost.JSON's serializer would copy as they are and so make the text invalid.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char hex[] = "0123456789abcdef";
+  // Printable ASCII but the quote and the backslash goes out as it is: copied in runs, since
+  // ids, routes, times and most results are nothing else.
+  auto plain = [](unsigned char c) {
+    return c >= 0x20 && c < 0x7F && c != '"' && c != '\\';
+  };
+  out += '"';
+  for (std::size_t i = 0; i < s.size();) {
+    auto run = i;
+    while (run < s.size() && plain(static_cast<unsigned char>(s[run])))
+      ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size())
+      break;
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      i += append_repaired(out, s, i);
+      continue;
+    }
+    if (const char* escape = short_escape(c)) {
+      out += escape;
+    } else {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 0x0f];
+    }
+    ++i;
+  }
+  out += '"';
 }
 
 std::string json_text(const boost::json::value& value) {

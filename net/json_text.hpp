@@ -10,6 +10,7 @@
 
 #include <boost/json/fwd.hpp>
 #include <string>
+#include <string_view>
 
 namespace herald::net {
 
@@ -18,5 +19,9 @@ std::string json_text(const boost::json::value& value);
 
 /// Appends `value` as compact JSON text to `out`.
 void append_json_text(std::string& out, const boost::json::value& value);
+
+/// Appends `s` as a JSON string (quoted, escaped, ill-formed UTF-8 repaired) to `out`: for
+/// writers that produce JSON text without building a value first.
+void append_json_string(std::string& out, std::string_view s);
 
 } // namespace herald::net

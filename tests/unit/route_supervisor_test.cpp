@@ -212,10 +212,10 @@ BOOST_AUTO_TEST_CASE(it_runs_up_to_the_cap_queues_in_order_and_refuses_past_the_
   BOOST_REQUIRE(f.replies->size() == 5u);
   for (auto id : {"t1", "t2"}) {
     BOOST_TEST(!f.replies->at(id).error);
-    BOOST_TEST(!f.replies->at(id).body.as_object().contains("QueuePosition"));
+    BOOST_TEST(!f.replies->at(id).task->queue_position);
   }
-  BOOST_TEST(f.replies->at("t3").body.at("QueuePosition").to_number<int>() == 1);
-  BOOST_TEST(f.replies->at("t4").body.at("QueuePosition").to_number<int>() == 2);
+  BOOST_TEST((f.replies->at("t3").task->queue_position == std::optional<std::size_t>{1}));
+  BOOST_TEST((f.replies->at("t4").task->queue_position == std::optional<std::size_t>{2}));
   const auto& refused = f.replies->at("t5");
   BOOST_TEST((refused.error == task_error::queue_full));
   BOOST_TEST(refused.retry_after.count() == 7);
@@ -248,7 +248,7 @@ BOOST_AUTO_TEST_CASE(a_task_that_ends_hands_its_slot_to_the_first_in_the_queue) 
   BOOST_TEST(f.figure("Running") == 0u);
   // A free slot with nobody waiting: the next task runs at once.
   f.submit("d");
-  BOOST_TEST(!f.replies->at("d").body.as_object().contains("QueuePosition"));
+  BOOST_TEST(!f.replies->at("d").task->queue_position);
   BOOST_TEST(f.waiting_bodies() == 1u);
 }
 

@@ -1,14 +1,18 @@
 #include "actors/task_record.hpp"
+#include "net/json_text.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <limits>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+using herald::actors::append_task_json;
 using herald::actors::callback_info;
 using herald::actors::format_time;
 using herald::actors::is_terminal;
@@ -534,6 +538,85 @@ BOOST_AUTO_TEST_CASE(the_task_object_serializes_to_valid_json) {
   auto text = json::serialize(to_json(r));
   auto back = json::parse(text);
   BOOST_TEST(back.at("Error").as_string() == "line one\nline \"two\"");
+}
+
+// -- append_task_json -----------------------------------------------------------------------------
+
+namespace {
+
+/// What the task endpoints answered before the direct writer: the value, then its text.
+std::string through_value(const task_record& r) {
+  return net::json_text(to_json(r));
+}
+
+std::string direct(const task_record& r) {
+  std::string out = "prefix:"; // it appends
+  append_task_json(out, r);
+  BOOST_TEST(out.rfind("prefix:", 0) == 0u);
+  return out.substr(7);
+}
+
+/// Every shape the task object takes: each optional member present and absent, each state
+/// (Result and Error shown by state only), odd text and odd numbers.
+std::vector<task_record> every_shape() {
+  std::vector<task_record> out;
+  for (auto state : {task_state::not_started, task_state::running, task_state::completed,
+                     task_state::failed, task_state::aborted}) {
+    auto r = minimal_record();
+    r.state = state;
+    out.push_back(r); // the minimum
+    r.cancellable = false;
+    r.expire = no_expiry();
+    r.starting = r.creation + 1500ms;
+    r.completed = r.creation + 2s + 1ns;
+    r.progress = 33.333333;
+    r.result = json::parse(R"({"a":[1,2.5,"x\u0001y",null,true],"b":{"c":-7},"d":1e300})");
+    r.error = "line one\nline \"two\" \x7f tab\t";
+    r.user = "alice";
+    auto p = std::make_shared<task_permission>();
+    p->read.users = {"alice", "b\"ob"};
+    p->read.groups = {"ops"};
+    p->write.users = {"alice"};
+    p->write.scopes = {"tasks:cancel", "\xff\xfe"}; // ill-formed UTF-8: repaired alike
+    r.permission = p;
+    r.sse =
+        sse_info{"/process-data_events", "process", "/process-data_events?Id=x&token=a.b", true};
+    r.callback = callback_info{"http://127.0.0.1:9/cb", 3, "Failed"};
+    r.queue_position = 12;
+    out.push_back(r);
+    for (double progress :
+         {0.0, 100.0, 42.5, 99.999, -1.0, 1e20, std::numeric_limits<double>::quiet_NaN()}) {
+      r.progress = progress;
+      out.push_back(r);
+    }
+    r.result = json::value(0);
+    out.push_back(r);
+    r.result = json::value("");
+    out.push_back(r);
+    r.result = json::value(false);
+    out.push_back(r);
+    r.permission = std::make_shared<const task_permission>(); // empty lists
+    r.id = "\xc3\xa9t\xc3\xa9-\xe2\x82\xac";                  // UTF-8 kept as it is
+    out.push_back(r);
+  }
+  return out;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(the_direct_writer_gives_the_same_bytes_as_the_json_value) {
+  auto shapes = every_shape();
+  BOOST_TEST(shapes.size() == 65u);
+  for (const auto& r : shapes) {
+    auto expected = through_value(r);
+    auto got = direct(r);
+    BOOST_TEST(got == expected);
+    // And it is JSON that reads back.
+    boost::system::error_code ec;
+    auto back = json::parse(got, ec);
+    BOOST_TEST(!ec);
+    BOOST_TEST(back.at("Id").as_string() == json::parse(expected).at("Id").as_string());
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
