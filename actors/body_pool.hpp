@@ -47,7 +47,7 @@ class body_pool {
 
  private:
   struct shared_state;
-  static void work(std::shared_ptr<shared_state> st);
+  static void work(std::shared_ptr<shared_state> st, std::function<void()> job);
 
   std::shared_ptr<shared_state> state_;
 };

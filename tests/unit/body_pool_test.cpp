@@ -110,6 +110,46 @@ BOOST_AUTO_TEST_CASE(idle_threads_leave_after_the_idle_timeout) {
   BOOST_TEST((later.wait_for(5s) == std::future_status::ready));
 }
 
+BOOST_AUTO_TEST_CASE(the_thread_idle_last_takes_the_next_job_and_the_others_time_out) {
+  body_pool pool{2, 300ms};
+  // Two jobs at once: two threads. The first ends first, so the second is idle last.
+  std::promise<std::thread::id> first_id, second_id;
+  auto first_on = first_id.get_future();
+  auto second_on = second_id.get_future();
+  latch first, second;
+  pool.post([&] {
+    first_id.set_value(std::this_thread::get_id());
+    first.job()();
+  });
+  pool.post([&] {
+    second_id.set_value(std::this_thread::get_id());
+    second.job()();
+  });
+  BOOST_REQUIRE(first_on.wait_for(5s) == std::future_status::ready);
+  BOOST_REQUIRE(second_on.wait_for(5s) == std::future_status::ready);
+  auto second_thread = second_on.get();
+  first.open = true;
+  BOOST_REQUIRE(eventually([&] { return pool.snapshot().idle == 1; }));
+  second.open = true;
+  BOOST_REQUIRE(eventually([&] { return pool.snapshot().idle == 2; }));
+  // A light, steady stream of jobs (one every 20 ms for about a second): all on the thread
+  // that was idle last; the other is never woken, reaches its idle timeout and ends.
+  auto until = std::chrono::steady_clock::now() + 1s;
+  int jobs = 0;
+  while (std::chrono::steady_clock::now() < until && jobs < 100) {
+    std::promise<std::thread::id> ran;
+    auto ran_on = ran.get_future();
+    pool.post([&ran] { ran.set_value(std::this_thread::get_id()); });
+    BOOST_REQUIRE(ran_on.wait_for(5s) == std::future_status::ready);
+    BOOST_TEST((ran_on.get() == second_thread));
+    ++jobs;
+    std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(jobs >= 10);
+  BOOST_TEST(pool.snapshot().threads == 1u);
+  BOOST_TEST(pool.snapshot().started == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(a_pool_that_goes_away_does_not_wait_for_a_busy_body) {
   auto l = std::make_shared<latch>();
   auto start = std::chrono::steady_clock::now();
