@@ -27,14 +27,14 @@ constexpr std::array<std::string_view, 5> state_names = {"NotStarted", "Running"
 
 using herald::net::iequals;
 
-/// Appends `value` as exactly `width` decimal digits (value >= 0 and fits).
-void put_digits(std::string& out, std::int64_t value, int width) {
-  std::array<char, 20> buf{};
+/// Writes `value` as exactly `width` decimal digits at `at` (value >= 0 and fits); returns the
+/// position after them.
+char* put_digits(char* at, std::int64_t value, int width) {
   for (int i = width - 1; i >= 0; --i) {
-    buf[static_cast<std::size_t>(i)] = static_cast<char>('0' + value % 10);
+    at[i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
-  out.append(buf.data(), static_cast<std::size_t>(width));
+  return at + width;
 }
 
 /// Reads exactly `width` ASCII digits at `pos`, or -1.
@@ -137,20 +137,23 @@ void append_time(std::string& out, task_time t) {
   auto key = detail::time_key_of(t);
   chrono::year_month_day date{chrono::sys_days{chrono::days{key.days}}};
   auto seconds = key.ticks / ticks_per_second;
-  put_digits(out, static_cast<int>(date.year()), 4);
-  out += '-';
-  put_digits(out, static_cast<unsigned>(date.month()), 2);
-  out += '-';
-  put_digits(out, static_cast<unsigned>(date.day()), 2);
-  out += 'T';
-  put_digits(out, seconds / 3600, 2);
-  out += ':';
-  put_digits(out, seconds / 60 % 60, 2);
-  out += ':';
-  put_digits(out, seconds % 60, 2);
-  out += '.';
-  put_digits(out, key.ticks % ticks_per_second, 7);
-  out += 'Z';
+  // Written in place, then appended once: every task object carries two to four of these.
+  std::array<char, 28> text{};
+  char* at = put_digits(text.data(), static_cast<int>(date.year()), 4);
+  *at++ = '-';
+  at = put_digits(at, static_cast<unsigned>(date.month()), 2);
+  *at++ = '-';
+  at = put_digits(at, static_cast<unsigned>(date.day()), 2);
+  *at++ = 'T';
+  at = put_digits(at, seconds / 3600, 2);
+  *at++ = ':';
+  at = put_digits(at, seconds / 60 % 60, 2);
+  *at++ = ':';
+  at = put_digits(at, seconds % 60, 2);
+  *at++ = '.';
+  at = put_digits(at, key.ticks % ticks_per_second, 7);
+  *at++ = 'Z';
+  out.append(text.data(), static_cast<std::size_t>(at - text.data()));
 }
 
 std::string format_time(task_time t) {

@@ -87,6 +87,52 @@ BOOST_AUTO_TEST_CASE(json_text_escapes_controls_and_replaces_invalid_utf8) {
   BOOST_TEST(back.at("Group").as_string() == issue_controls);
 }
 
+BOOST_AUTO_TEST_CASE(json_strings_escape_every_byte_wherever_it_sits_in_a_run) {
+  // Strings are scanned eight bytes at a time: each ASCII byte, at each offset of a run of
+  // plain characters (both sides of every eight-byte boundary), gets the escape a byte-by-byte
+  // writer gives it; a byte of 0x80 and above alone is ill-formed and becomes U+FFFD.
+  auto expected_for = [](unsigned char c) -> std::string {
+    static constexpr char hex[] = "0123456789abcdef";
+    switch (c) {
+    case '"':
+      return "\\\"";
+    case '\\':
+      return "\\\\";
+    case '\b':
+      return "\\b";
+    case '\f':
+      return "\\f";
+    case '\n':
+      return "\\n";
+    case '\r':
+      return "\\r";
+    case '\t':
+      return "\\t";
+    default:
+      break;
+    }
+    if (c >= 0x20 && c < 0x7F)
+      return std::string(1, static_cast<char>(c));
+    if (c >= 0x80)
+      return std::string{fffd};
+    return std::string{"\\u00"} + hex[c >> 4] + hex[c & 0x0f];
+  };
+  int checked = 0;
+  for (int c = 0; c < 256; ++c) {
+    for (std::size_t at = 0; at < 20; ++at) {
+      std::string in(20, 'a');
+      in[at] = static_cast<char>(c);
+      std::string out;
+      net::append_json_string(out, in);
+      auto want = "\"" + std::string(at, 'a') + expected_for(static_cast<unsigned char>(c)) +
+                  std::string(19 - at, 'a') + "\"";
+      BOOST_TEST(out == want, "byte " << c << " at " << at);
+      ++checked;
+    }
+  }
+  BOOST_TEST(checked == 256 * 20);
+}
+
 BOOST_AUTO_TEST_CASE(json_error_bodies_echoing_an_id_stay_json) {
   auto res = net::error_response(net::status::not_found, invalid);
   boost::system::error_code ec;
