@@ -9,6 +9,7 @@
 #include "net/metrics.hpp"
 #include "net/negotiate.hpp"
 #include "net/responses.hpp"
+#include "net/text.hpp"
 #include "net/utf8.hpp"
 #include "net/wire.hpp"
 #include "support/format_checks.hpp"
@@ -93,24 +94,8 @@ BOOST_AUTO_TEST_CASE(json_strings_escape_every_byte_wherever_it_sits_in_a_run) {
   // writer gives it; a byte of 0x80 and above alone is ill-formed and becomes U+FFFD.
   auto expected_for = [](unsigned char c) -> std::string {
     static constexpr char hex[] = "0123456789abcdef";
-    switch (c) {
-    case '"':
-      return "\\\"";
-    case '\\':
-      return "\\\\";
-    case '\b':
-      return "\\b";
-    case '\f':
-      return "\\f";
-    case '\n':
-      return "\\n";
-    case '\r':
-      return "\\r";
-    case '\t':
-      return "\\t";
-    default:
-      break;
-    }
+    if (const char* escape = net::short_escape(c))
+      return escape;
     if (c >= 0x20 && c < 0x7F)
       return std::string(1, static_cast<char>(c));
     if (c >= 0x80)
