@@ -273,6 +273,28 @@ boost::json::value progress_value(double progress) {
   return rounded;
 }
 
+namespace {
+
+// Which optional members the task object shows: one answer for both writers below. Result and
+// Error follow the state, so the object never contradicts itself.
+bool shows_progress(const task_record& r) noexcept {
+  return r.progress && std::isfinite(*r.progress);
+}
+
+bool shows_result(const task_record& r) noexcept {
+  return r.result && r.state == task_state::completed;
+}
+
+bool shows_error(const task_record& r) noexcept {
+  return r.error && (r.state == task_state::failed || r.state == task_state::aborted);
+}
+
+bool shows_queue_position(const task_record& r) noexcept {
+  return r.queue_position && r.state == task_state::not_started;
+}
+
+} // namespace
+
 boost::json::object to_json(const task_record& r) {
   boost::json::object o;
   o["Id"] = r.id;
@@ -286,12 +308,11 @@ boost::json::object to_json(const task_record& r) {
     o["StartingTime"] = format_time(*r.starting);
   if (r.completed)
     o["CompletedTime"] = format_time(*r.completed);
-  if (r.progress && std::isfinite(*r.progress))
+  if (shows_progress(r))
     o["Progress"] = progress_value(*r.progress);
-  // Result and Error follow the state, so the object never contradicts itself.
-  if (r.result && r.state == task_state::completed)
+  if (shows_result(r))
     o["Result"] = *r.result;
-  if (r.error && (r.state == task_state::failed || r.state == task_state::aborted))
+  if (shows_error(r))
     o["Error"] = *r.error;
   if (r.user)
     o["User"] = *r.user;
@@ -304,7 +325,7 @@ boost::json::object to_json(const task_record& r) {
     o["CallbackInfo"] = {{"Url", r.callback->url},
                          {"Tentative", r.callback->tentative},
                          {"State", r.callback->state}};
-  if (r.queue_position && r.state == task_state::not_started)
+  if (shows_queue_position(r))
     o["QueuePosition"] = *r.queue_position;
   return o;
 }
@@ -355,8 +376,8 @@ void put_text(std::string& out, std::string_view name, std::string_view text) {
 
 } // namespace
 
-// Member for member what to_json builds, in the same order and under the same conditions: a
-// test compares the two over records of every shape.
+// Member for member what to_json builds, in the same order and under the same conditions (the
+// shows_* above): a test compares the two over records of every shape.
 void append_task_json(std::string& out, const task_record& r) {
   out += '{';
   put_text(out, "Id", r.id);
@@ -376,17 +397,17 @@ void append_task_json(std::string& out, const task_record& r) {
     put_time(out, "StartingTime", *r.starting);
   if (r.completed)
     put_time(out, "CompletedTime", *r.completed);
-  if (r.progress && std::isfinite(*r.progress)) {
+  if (shows_progress(r)) {
     out += ',';
     put_key(out, "Progress");
     net::append_json_text(out, progress_value(*r.progress));
   }
-  if (r.result && r.state == task_state::completed) {
+  if (shows_result(r)) {
     out += ',';
     put_key(out, "Result");
     net::append_json_text(out, *r.result);
   }
-  if (r.error && (r.state == task_state::failed || r.state == task_state::aborted)) {
+  if (shows_error(r)) {
     out += ',';
     put_text(out, "Error", *r.error);
   }
@@ -428,7 +449,7 @@ void append_task_json(std::string& out, const task_record& r) {
     put_text(out, "State", r.callback->state);
     out += '}';
   }
-  if (r.queue_position && r.state == task_state::not_started) {
+  if (shows_queue_position(r)) {
     out += ',';
     put_key(out, "QueuePosition");
     out += std::to_string(*r.queue_position);
