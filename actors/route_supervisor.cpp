@@ -142,9 +142,7 @@ void on_registered(supervisor_actor* self, const std::string& id, const reply_fn
     reply(std::move(refused));
     return;
   }
-  task_reply ok{std::nullopt, id, {}};
-  ok.task = std::move(answer);
-  reply(std::move(ok));
+  reply(task_answer(std::move(answer)));
   // Aborted already while waiting in the queue: no longer held. (One that was to run at once
   // is skipped by start(), which sees the cancel flag.)
   auto& st = self->state;

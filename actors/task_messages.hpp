@@ -54,6 +54,13 @@ struct task_reply {
   std::chrono::seconds retry_after{0};
 };
 
+/// The answer that carries one task object: `record`, under its own id.
+inline task_reply task_answer(task_record record) {
+  task_reply out{std::nullopt, record.id, {}};
+  out.task = std::move(record);
+  return out;
+}
+
 /// How an actor answers the HTTP side: called exactly once, from the actor's thread.
 using reply_fn = std::function<void(task_reply)>;
 

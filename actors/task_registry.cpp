@@ -245,8 +245,7 @@ void publish_progress(registry_actor* self, entry& e) {
 /// Answers with the task object; a queued task's `QueuePosition` comes from its supervisor,
 /// which owns the queue (asked per request rather than mirrored here, so it cannot drift).
 void answer(registry_actor* self, const entry& e, reply_fn reply) {
-  task_reply out{std::nullopt, e.record.id, {}};
-  out.task = e.record;
+  auto out = task_answer(e.record);
   if (e.record.state != task_state::not_started || !e.supervisor) {
     reply(std::move(out));
     return;
@@ -748,9 +747,7 @@ void on_cancel(registry_actor* self, task_cancel& c) {
   if (!e.record.cancellable)
     return c.reply(error_reply(task_error::not_cancellable, c.id));
   abort_task(self, e, "Aborted by the user");
-  task_reply out{std::nullopt, c.id, {}};
-  out.task = e.record;
-  c.reply(std::move(out));
+  c.reply(task_answer(e.record));
 }
 
 void on_search(registry_actor* self, task_search& s) {
