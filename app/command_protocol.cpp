@@ -238,22 +238,26 @@ void command_protocol::keep_output(std::string_view line) {
 }
 
 void command_protocol::feed_stderr(std::string_view chunk) {
+  // Up to twice the tail is kept and cut back to the tail when that fills: a program that
+  // writes stderr a few bytes at a time then costs O(1) per byte, not a 4 KiB move per read.
   if (chunk.size() >= stderr_tail_bytes) {
     stderr_cut_ = stderr_cut_ || chunk.size() > stderr_tail_bytes || !stderr_.empty();
     stderr_.assign(chunk.substr(chunk.size() - stderr_tail_bytes));
     return;
   }
-  auto keep = stderr_tail_bytes - chunk.size();
-  if (stderr_.size() > keep) {
-    stderr_.erase(0, stderr_.size() - keep);
+  stderr_.append(chunk);
+  if (stderr_.size() > 2 * stderr_tail_bytes) {
+    stderr_.erase(0, stderr_.size() - stderr_tail_bytes);
     stderr_cut_ = true;
   }
-  stderr_.append(chunk);
 }
 
 std::string command_protocol::stderr_tail() const {
   std::string_view s = stderr_;
-  if (stderr_cut_) {
+  bool cut = stderr_cut_ || s.size() > stderr_tail_bytes;
+  if (s.size() > stderr_tail_bytes)
+    s.remove_prefix(s.size() - stderr_tail_bytes);
+  if (cut) {
     // The cut may fall inside a line (or a UTF-8 sequence): start at the next full line
     // when there is one.
     auto lf = s.find('\n');
