@@ -12,6 +12,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace herald::actors {
 
@@ -31,6 +33,28 @@ struct sse_options {
   std::string group;
   /// Whether `pode.taskCompleted` carries the task's result.
   bool send_result = false;
+};
+
+/// A completion callback (SPEC §4.7): on its task's terminal state the node sends Pode's
+/// payload `{Url, Method, EventName, State, Result?, Error?, Id, AsyncRouteId}` to a URL,
+/// signed (Standard Webhooks), to hosts on `callbacks.allow` only.
+struct callback_options {
+  /// A fixed URL; empty: the URL is the request body's field `url_field`, and a request
+  /// without it creates a task without a callback.
+  std::string url;
+  std::string url_field = "callbackUrl";
+  /// `POST` or `PUT`.
+  std::string method = "POST";
+  /// Headers added to every request (after `Content-Type` and the signature's three).
+  std::vector<std::pair<std::string, std::string>> headers;
+  /// Whether `Result` goes in the payload of a `Completed` task.
+  bool send_result = false;
+  /// The payload's `EventName`; empty: the route path with each `/` made `_`, plus
+  /// `_Callback` (Pode's default: `/process-data` gives `_process-data_Callback`).
+  std::string event_name;
+  /// Signing secrets of this route (`whsec_<base64>` or raw bytes); empty: the node's
+  /// `callbacks.secrets`. Several sign at once, so that receivers can rotate.
+  std::vector<std::string> secrets;
 };
 
 /// The limits and behaviour of an async route (SPEC §3); every default is Pode's.
@@ -59,6 +83,8 @@ struct route_options {
   /// Server-Sent Events for its tasks (the task object's `Sse`, `<path>_events`); nullopt for
   /// none.
   std::optional<sse_options> sse = sse_options{};
+  /// A completion callback; nullopt for none.
+  std::optional<callback_options> callback;
 };
 
 /// An async route as its supervisor and task actors know it.
@@ -71,6 +97,8 @@ struct route_spec : route_options {
   std::string events_pattern;
   std::string sse_group;
   task_body body;
+  /// `callback`, shared with the tasks that carry it (set with `callback`).
+  std::shared_ptr<const callback_options> callback_shared;
   /// Instead of `body` (which is then empty): the task's work runs elsewhere and ends later.
   /// `blocking` does not apply: the starter runs on an actor worker and must return quickly.
   task_starter start;

@@ -240,7 +240,10 @@ std::size_t record_bytes(const task_record& r) {
   if (r.sse)
     total += text(r.sse->name) + text(r.sse->group) + text(r.sse->url);
   if (r.callback)
-    total += text(r.callback->url) + text(r.callback->state);
+    total += sizeof(callback_info) + text(r.callback->url) + text(r.callback->state) +
+             text(r.callback->error);
+  if (r.pending_callback && r.pending_callback.use_count() == 1)
+    total += sizeof(callback_target) + text(r.pending_callback->url);
   return total;
 }
 
@@ -321,10 +324,14 @@ boost::json::object to_json(const task_record& r) {
                        {"Write", to_json(r.permission->write)}};
   if (r.sse)
     o["Sse"] = {{"Name", r.sse->name}, {"Group", r.sse->group}, {"Url", r.sse->url}};
-  if (r.callback)
-    o["CallbackInfo"] = {{"Url", r.callback->url},
-                         {"Tentative", r.callback->tentative},
-                         {"State", r.callback->state}};
+  if (r.callback) {
+    boost::json::object info{{"Url", r.callback->url},
+                             {"Tentative", r.callback->tentative},
+                             {"State", r.callback->state}};
+    if (!r.callback->error.empty())
+      info["Error"] = r.callback->error;
+    o["CallbackInfo"] = std::move(info);
+  }
   if (shows_queue_position(r))
     o["QueuePosition"] = *r.queue_position;
   return o;
@@ -447,6 +454,10 @@ void append_task_json(std::string& out, const task_record& r) {
     out += std::to_string(r.callback->tentative);
     out += ',';
     put_text(out, "State", r.callback->state);
+    if (!r.callback->error.empty()) {
+      out += ',';
+      put_text(out, "Error", r.callback->error);
+    }
     out += '}';
   }
   if (shows_queue_position(r)) {

@@ -53,11 +53,24 @@ struct sse_info {
   bool send_result = false;
 };
 
-/// `CallbackInfo` of a task whose callback was attempted.
+/// `CallbackInfo` of a task whose callback was attempted (SPEC §4.7). `State` is Pode's
+/// `Running` (attempts go on), `Completed` (a 2xx answer) or `Failed` (out of attempts, or an
+/// answer that ends them: 410, a redirect), or herald's `Refused` (the URL's host or an
+/// address it resolves to is not allowed: never attempted, never retried).
 struct callback_info {
   std::string url;
-  int tentative = 0;
+  int tentative = 0; ///< attempts made so far
   std::string state;
+  /// Why the last attempt failed or why it was refused; shown as `Error` when not empty.
+  std::string error;
+};
+
+struct callback_options;
+
+/// Where a task's callback goes: its URL (fixed, or from its request) and its route's options.
+struct callback_target {
+  std::string url;
+  std::shared_ptr<const callback_options> options;
 };
 
 /// `Permission` of a task whose invoker was authenticated (SPEC §4.8): who may read it (`GET`,
@@ -86,7 +99,11 @@ struct task_record {
   /// With `user`; shared, since the tasks of one invoker on one route have the same.
   std::shared_ptr<const task_permission> permission;
   std::optional<sse_info> sse;
-  std::optional<callback_info> callback;
+  /// Shared and replaced whole on each change: most tasks have none, and a pointer is what
+  /// costs least then.
+  std::shared_ptr<const callback_info> callback;
+  /// The callback to send when the task ends; not part of the task object.
+  std::shared_ptr<const callback_target> pending_callback;
   std::optional<std::size_t> queue_position; ///< while `NotStarted`
 };
 

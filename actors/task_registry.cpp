@@ -1,5 +1,6 @@
 #include "actors/task_registry.hpp"
 
+#include "actors/async_route.hpp"
 #include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_control.hpp"
@@ -13,7 +14,9 @@
 #include <algorithm>
 #include <array>
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
+#include <cctype>
 #include <functional>
 #include <limits>
 #include <map>
@@ -129,6 +132,8 @@ struct registry_state {
   registry_settings settings;
   /// Where task events are published (tasks of routes with SSE); none when null.
   task_event_sink_actor sse_directory;
+  /// Where the callbacks of ended tasks go; none when null.
+  callback_sink_actor callbacks;
   std::map<std::string, route_totals> totals;
   task_map tasks;
   /// Every task in `tasks`, in creation order.
@@ -320,12 +325,54 @@ boost::json::object describe_task(const entry& e, bool with_events) {
   return obj;
 }
 
+/// Pode's callback payload for an ended task: `{Url, Method, EventName, State, Result?,
+/// Error?}`, plus `Id` and `AsyncRouteId`.
+std::string callback_payload(const task_record& r) {
+  const auto& opts = *r.pending_callback->options;
+  boost::json::object o;
+  o["Url"] = r.url;
+  std::string method = r.method;
+  for (auto& c : method)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  o["Method"] = method;
+  o["EventName"] = opts.event_name;
+  o["State"] = to_string(r.state);
+  if (r.state == task_state::completed && opts.send_result && r.result)
+    o["Result"] = *r.result;
+  if (r.state != task_state::completed && r.error)
+    o["Error"] = *r.error;
+  o["Id"] = r.id;
+  o["AsyncRouteId"] = r.route_id;
+  return boost::json::serialize(o);
+}
+
+/// Hands the ended task's callback, if it has one, to the sender; its `CallbackInfo` then
+/// follows each attempt.
+void send_callback(registry_actor* self, entry& e) {
+  auto& r = e.record;
+  if (!r.pending_callback)
+    return;
+  if (!self->state.callbacks) {
+    r.callback = std::make_shared<const callback_info>(
+        callback_info{r.pending_callback->url, 0, "Refused", "callbacks are off"});
+  } else {
+    r.callback = std::make_shared<const callback_info>(
+        callback_info{r.pending_callback->url, 0, "Running", {}});
+    caf::anon_send(
+        self->state.callbacks, callback_atom::value,
+        callback_job{r.id, r.route_id, r.creation, r.pending_callback, callback_payload(r)});
+  }
+  // The order has been carried out; what is left of it is `CallbackInfo`.
+  r.pending_callback.reset();
+}
+
 /// The task reached a terminal state: it leaves the timeout and progress schedules, its
 /// waiters get their answer, and its forgetting is scheduled.
 void settle(registry_actor* self, entry& e) {
   auto& st = self->state;
   e.record.queue_position.reset();
   count_outcome(st, e.record);
+  send_callback(self, e);
   publish_progress(self, e);
   const bool with_result = e.record.sse && e.record.sse->send_result;
   std::optional<boost::json::value> result;
@@ -803,6 +850,18 @@ caf::result<boost::json::value> on_inspect_task(registry_actor* self, const std:
   return promise;
 }
 
+void on_callback(registry_actor* self, const std::string& id, callback_info& info) {
+  auto it = self->state.tasks.find(id);
+  if (it == self->state.tasks.end())
+    return; // forgotten meanwhile: its callback goes on without it
+  auto& e = it->second;
+  e.record.callback = std::make_shared<const callback_info>(std::move(info));
+  if (is_terminal(e.record.state)) {
+    e.record_bytes = record_bytes(e.record);
+    reweigh(self->state, e);
+  }
+}
+
 bool on_shutdown(registry_actor* self) {
   auto& st = self->state;
   st.shutting_down = true;
@@ -821,9 +880,11 @@ void on_tick(registry_actor* self, std::int64_t stamp) {
 }
 
 task_registry_actor::behavior_type task_registry(registry_actor* self, registry_settings settings,
-                                                 task_event_sink_actor sse_directory) {
+                                                 task_event_sink_actor sse_directory,
+                                                 callback_sink_actor callbacks) {
   self->state.settings = settings;
   self->state.sse_directory = std::move(sse_directory);
+  self->state.callbacks = std::move(callbacks);
   self->state.ledger = task_ledger{settings.max_retained, settings.max_held_bytes};
   return {
       [self](register_atom, task_registration& reg) { return on_register(self, reg); },
@@ -835,6 +896,9 @@ task_registry_actor::behavior_type task_registry(registry_actor* self, registry_
       },
       [self](crashed_atom, const std::string& id, const std::string& reason) {
         on_crashed(self, id, reason);
+      },
+      [self](callback_atom, const std::string& id, callback_info& info) {
+        on_callback(self, id, info);
       },
       [self](caf::get_atom, task_lookup& q) { on_lookup(self, q); },
       [self](caf::delete_atom, task_cancel& c) { on_cancel(self, c); },
@@ -854,8 +918,9 @@ task_registry_actor::behavior_type task_registry(registry_actor* self, registry_
 } // namespace
 
 task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
-                                        task_event_sink_actor sse_directory) {
-  return system.spawn(task_registry, settings, std::move(sse_directory));
+                                        task_event_sink_actor sse_directory,
+                                        callback_sink_actor callbacks) {
+  return system.spawn(task_registry, settings, std::move(sse_directory), std::move(callbacks));
 }
 
 } // namespace herald::actors

@@ -6,6 +6,7 @@
 // timeouts, drives time-based progress, ends `?wait=` holds and forgets finished tasks after
 // the retention period.
 
+#include "actors/callback_messages.hpp"
 #include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_messages.hpp"
@@ -65,6 +66,8 @@ using task_registry_actor = caf::typed_actor<
     /// From a supervisor: the task's actor died without an outcome (or could not start), with
     /// why: the task fails.
     caf::reacts_to<crashed_atom, std::string, std::string>,
+    /// From the callback sender: the task's `CallbackInfo` after an attempt (or a refusal).
+    caf::reacts_to<callback_atom, std::string, callback_info>,
     /// From the HTTP side: `GET /tasks/{id}` (answered through the lookup's reply).
     caf::reacts_to<caf::get_atom, task_lookup>,
     /// From the HTTP side: `DELETE /tasks/{id}` (answered through the cancel's reply).
@@ -95,8 +98,10 @@ using task_registry_actor = caf::typed_actor<
     caf::reacts_to<caf::tick_atom, std::int64_t>>;
 
 /// Spawns the registry. Task events of routes with SSE are published to `sse_directory`
-/// (none when null), which also receives the replays of per-task streams.
+/// (none when null), which also receives the replays of per-task streams. The callbacks of
+/// ended tasks go to `callbacks` (when null, a task's callback is refused: nothing sends it).
 task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
-                                        task_event_sink_actor sse_directory);
+                                        task_event_sink_actor sse_directory,
+                                        callback_sink_actor callbacks = {});
 
 } // namespace herald::actors

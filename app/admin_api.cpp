@@ -213,6 +213,7 @@ void list_connections(const ctx_ptr& ctx, net::responder res) {
 /// behind the others, nor a late one be mistaken for "no groups".
 void scrape(const ctx_ptr& ctx, net::responder res) {
   auto targets = task_actors(*ctx);
+  targets.push_back(ctx->callbacks); // last
   auto shared = share(std::move(res));
   actors::ask(
       *ctx->system, ctx->directory,
@@ -226,8 +227,9 @@ void scrape(const ctx_ptr& ctx, net::responder res) {
               in.node = ctx->counters();
               in.registry = std::move(answers[0]);
               in.groups = std::move(groups);
+              in.callbacks = std::move(answers.back());
               in.routes.assign(std::make_move_iterator(answers.begin() + 1),
-                               std::make_move_iterator(answers.end()));
+                               std::make_move_iterator(answers.end() - 1));
               if (ctx->latency)
                 in.publish_latency = ctx->latency->snapshot();
               if (ctx->sse)
@@ -283,6 +285,13 @@ void add_admin_endpoints(net::service& svc, std::shared_ptr<const admin_context>
   add_keyed(svc, verb::get, "/admin/connections", ctx,
             [ctx](const net::request_context&, net::responder res) {
               list_connections(ctx, std::move(res));
+            });
+  add_keyed(svc, verb::get, "/admin/callbacks", ctx,
+            [ctx](const net::request_context&, net::responder res) {
+              actors::ask(
+                  *ctx->system, ctx->callbacks, caf::make_message(actors::inspect_atom::value),
+                  ctx->deadline,
+                  [res = share(std::move(res))](json::value v) { answer_json(res, std::move(v)); });
             });
   svc.add_deferred(verb::get, "/metrics", [ctx](const net::request_context&, net::responder res) {
     scrape(ctx, std::move(res));

@@ -40,6 +40,8 @@ struct admin_context {
   actors::task_registry_actor registry;
   caf::actor directory;
   std::vector<actors::route_supervisor_actor> supervisors;
+  /// The callback sender (answers `inspect_atom`).
+  caf::actor callbacks;
   std::shared_ptr<const sse_context> sse;
   /// The connection actors of the public listener, now.
   std::function<std::vector<caf::actor>()> connections;
@@ -54,7 +56,8 @@ struct admin_context {
 
 /// `GET /admin/routes`, `GET /admin/tasks` (`?state=&route=&limit=`), `GET` and `DELETE
 /// /admin/tasks/{id}`, `GET /admin/groups`, `GET /admin/groups/{name}`,
-/// `GET /admin/groups/{name}/events`, `GET /admin/connections` (all with the admin key), and
+/// `GET /admin/groups/{name}/events`, `GET /admin/connections`, `GET /admin/callbacks` (all
+/// with the admin key), and
 /// `GET /metrics` (without).
 void add_admin_endpoints(net::service& svc, std::shared_ptr<const admin_context> ctx);
 

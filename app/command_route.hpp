@@ -4,6 +4,7 @@
 // configuration. What one such route is, as values: read and checked at start by the
 // configuration (`routes: [...]`), run by `command_runner`.
 
+#include "actors/async_route.hpp"
 #include "app/access.hpp"
 
 #include <chrono>
@@ -59,6 +60,9 @@ struct command_route {
   bool sse_send_result = false;
   /// `auth`: `{"required": bool, "allow": RULE, "read": RULE, "write": RULE}`.
   route_access access;
+  /// `callback`: true (the URL from the body's `callbackUrl`), or `{"url", "url_field",
+  /// "method", "headers", "send_result", "event_name", "secrets"}`.
+  std::optional<actors::callback_options> callback;
 };
 
 } // namespace herald::app

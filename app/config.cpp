@@ -1,6 +1,9 @@
 #include "app/config.hpp"
 
 #include "app/digests.hpp"
+#include "app/webhook_signature.hpp"
+#include "net/allow_list.hpp"
+#include "net/http_url.hpp"
 #include "net/router.hpp"
 #include "net/utf8.hpp"
 
@@ -293,6 +296,12 @@ void read_structured(const json::value& v, const std::string& key,
   field = std::move(out);
 }
 
+/// A list of non-empty strings (`callbacks.allow`, `callbacks.secrets`).
+void read_structured(const json::value& v, const std::string& key,
+                     std::vector<std::string>& field) {
+  field = names(v, key);
+}
+
 // -- routes: command routes (SPEC §4.11) --------------------------------------------------
 
 namespace fs = std::filesystem;
@@ -438,6 +447,67 @@ void route_events(const json::value& v, const std::string& key, command_route& o
   });
 }
 
+/// A header name as RFC 9110 has it (a token), or a value without control characters.
+bool header_token(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
+  });
+}
+
+bool header_value(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && c != '\t') || u == 0x7f;
+  });
+}
+
+/// `callback`: true (the defaults: the URL from the body's `callbackUrl`), or `{"url",
+/// "url_field", "method", "headers", "send_result", "event_name", "secrets"}`.
+std::optional<actors::callback_options> route_callback(const json::value& v,
+                                                       const std::string& key) {
+  if (v.is_bool())
+    return v.get_bool() ? std::optional{actors::callback_options{}} : std::nullopt;
+  if (!v.is_object())
+    fail(key, "must be true, false or a JSON object");
+  actors::callback_options out;
+  members(v, key, [&out](std::string_view name, const json::value& m, const std::string& k) {
+    if (name == "url") {
+      out.url = non_empty_text(m, k);
+    } else if (name == "url_field") {
+      out.url_field = non_empty_text(m, k);
+    } else if (name == "method") {
+      out.method = text(m, k);
+      if (out.method != "POST" && out.method != "PUT")
+        fail(k, "'" + out.method + "' is not one of POST, PUT");
+    } else if (name == "headers") {
+      if (!m.is_object())
+        fail(k, "must be a JSON object of header names and string values");
+      for (const auto& [h, value] : m.get_object()) {
+        auto hk = k + "." + std::string{h};
+        if (!header_token(h))
+          fail(hk, "is not a header name");
+        auto text_value = text(value, hk);
+        if (!header_value(text_value))
+          fail(hk, "must not hold control characters");
+        if (auto why = callback_header_problem(h, text_value); !why.empty())
+          fail(hk, why);
+        out.headers.emplace_back(std::string{h}, std::move(text_value));
+      }
+    } else if (name == "send_result") {
+      out.send_result = boolean(m, k);
+    } else if (name == "event_name") {
+      out.event_name = non_empty_text(m, k);
+    } else if (name == "secrets") {
+      out.secrets = names(m, k);
+    } else {
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
 /// `auth`: `{"required": bool, "allow": RULE, "read": RULE, "write": RULE}`.
 route_access route_rules(const json::value& v, const std::string& key) {
   route_access out;
@@ -514,6 +584,8 @@ bool task_option(std::string_view name, const json::value& m, const std::string&
     route_events(m, k, out);
   } else if (name == "auth") {
     out.access = route_rules(m, k);
+  } else if (name == "callback") {
+    out.callback = route_callback(m, k);
   } else {
     return false;
   }
@@ -709,6 +781,16 @@ const std::vector<key_rule>& rules() {
       key("auth.stream_secret", [](config& c) -> auto& { return c.auth.stream_secret; }, 0, 0, stream_secret_check),
       key("auth.required", [](config& c) -> auto& { return c.auth.required; }),
 
+      key("callbacks.allow", [](config& c) -> auto& { return c.callbacks.allow; }),
+      key("callbacks.secrets", [](config& c) -> auto& { return c.callbacks.secrets; }),
+      key("callbacks.ca_file", [](config& c) -> auto& { return c.callbacks.ca_file; }),
+      key("callbacks.attempts", [](config& c) -> auto& { return c.callbacks.attempts; }, 1, 20),
+      key("callbacks.backoff_ms", [](config& c) -> auto& { return c.callbacks.backoff; }, 1, hour_ms),
+      key("callbacks.max_backoff_ms", [](config& c) -> auto& { return c.callbacks.max_backoff; }, 1, hour_ms),
+      key("callbacks.connect_timeout_ms", [](config& c) -> auto& { return c.callbacks.connect_timeout; }, 10, 10 * 60'000),
+      key("callbacks.response_timeout_ms", [](config& c) -> auto& { return c.callbacks.response_timeout; }, 10, hour_ms),
+      key("callbacks.max_in_flight", [](config& c) -> auto& { return c.callbacks.max_in_flight; }, 1, 10'000),
+
       key("routes", [](config& c) -> auto& { return c.routes; }),
   };
   // clang-format on
@@ -746,8 +828,33 @@ void walk(config& c, const json::value& v, std::string_view where) {
   }
 }
 
+/// `callbacks.*` and each route's `callback`, checked whole: the list parses, the secrets can
+/// sign, the CA file can be read.
+void check_callbacks(const config& c) {
+  std::string error;
+  if (!net::allow_list::parse(c.callbacks.allow, error))
+    fail("callbacks.allow", error);
+  if (!c.callbacks.secrets.empty() && !webhook_signer::make(c.callbacks.secrets, error))
+    fail("callbacks.secrets", error);
+  if (!c.callbacks.ca_file.empty() && !std::ifstream{c.callbacks.ca_file})
+    fail("callbacks.ca_file", "cannot read '" + c.callbacks.ca_file + "'");
+  if (c.callbacks.max_backoff < c.callbacks.backoff)
+    fail("callbacks.max_backoff_ms", "must not be below callbacks.backoff_ms");
+  for (std::size_t i = 0; i < c.routes.size(); ++i) {
+    const auto& cb = c.routes[i].callback;
+    auto key = "routes[" + std::to_string(i) + "].callback";
+    if (!cb)
+      continue;
+    if (!cb->url.empty() && !net::parse_http_url(cb->url, error))
+      fail(key + ".url", error);
+    if (!cb->secrets.empty() && !webhook_signer::make(cb->secrets, error))
+      fail(key + ".secrets", error);
+  }
+}
+
 void apply_document(config& c, const json::value& doc) {
   walk(c, doc, "");
+  check_callbacks(c);
   // Checked on the whole value, so that the order of the keys does not matter.
   if (c.auth.required && !c.auth.enabled())
     fail("auth.required", "needs auth.keys or auth.jwt");

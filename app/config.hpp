@@ -4,6 +4,7 @@
 #include "actors/sse_group.hpp"
 #include "actors/task_registry.hpp"
 #include "app/auth_settings.hpp"
+#include "app/callback_settings.hpp"
 #include "app/command_route.hpp"
 #include "net/identity.hpp"
 #include "net/limits.hpp"
@@ -134,6 +135,7 @@ struct config {
   admin_settings admin;
   ui_settings ui;
   auth_settings auth;
+  callback_settings callbacks;
   /// `routes`: command routes, served by the node besides any declared in C++ (SPEC §4.11).
   std::vector<command_route> routes;
 };

@@ -222,6 +222,24 @@ void route_series(net::prometheus_text& out, const metrics_input& in) {
   }
 }
 
+void callback_series(net::prometheus_text& out, const json::value& cb) {
+  out.family("herald_callbacks_pending", "gauge",
+             "Completion callbacks not yet delivered, failed or refused.");
+  out.sample("herald_callbacks_pending", {}, number(cb, "Pending"));
+  out.family("herald_callbacks_in_flight", "gauge", "Callback requests under way.");
+  out.sample("herald_callbacks_in_flight", {}, number(cb, "InFlight"));
+  out.family("herald_callbacks_waiting", "gauge", "Callbacks waiting out a backoff to retry.");
+  out.sample("herald_callbacks_waiting", {}, number(cb, "Waiting"));
+  out.family("herald_callbacks_total", "counter",
+             "Callbacks that ended since start, by outcome: delivered (a 2xx answer), failed "
+             "(out of attempts, 410, a redirect) or refused (off callbacks.allow).");
+  for (auto [outcome, field] : {std::pair{"delivered", "Delivered"}, std::pair{"failed", "Failed"},
+                                std::pair{"refused", "Refused"}})
+    out.sample("herald_callbacks_total", {{"outcome", outcome}}, number(cb, field));
+  out.family("herald_callback_attempts_total", "counter", "Callback requests made since start.");
+  out.sample("herald_callback_attempts_total", {}, number(cb, "Attempts"));
+}
+
 } // namespace
 
 std::string render_metrics(const metrics_input& in) {
@@ -229,6 +247,7 @@ std::string render_metrics(const metrics_input& in) {
   node_series(out, in.node);
   group_series(out, in.groups, in);
   route_series(out, in);
+  callback_series(out, in.callbacks);
   return out.take();
 }
 

@@ -23,6 +23,9 @@ struct metrics_input {
   std::vector<boost::json::value> routes;
   net::histogram_snapshot publish_latency;
   std::int64_t publish_backlog = 0;
+  /// The callback sender's `inspect_atom` answer: deliveries pending, in flight and waiting,
+  /// and the outcomes and attempts since start (null when it did not answer).
+  boost::json::value callbacks;
 };
 
 /// The exposition text of the node's series.

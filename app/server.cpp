@@ -9,15 +9,21 @@
 #include "actors/task_registry.hpp"
 #include "app/admin_api.hpp"
 #include "app/authenticator.hpp"
+#include "app/callback_sender.hpp"
 #include "app/command_runner.hpp"
 #include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_api.hpp"
 #include "app/web_ui.hpp"
+#include "app/webhook_signature.hpp"
+#include "net/allow_list.hpp"
+#include "net/http_client.hpp"
+#include "net/http_url.hpp"
 #include "net/listener.hpp"
 #include "net/log.hpp"
 #include "net/metrics.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -99,6 +105,9 @@ struct server::impl {
   // Declared after the system, so released before it waits for its actors.
   /// Runs the programs of command routes; made with the first one.
   std::unique_ptr<command_runner> commands;
+  /// Completion callbacks (SPEC §4.7): their HTTP client and the actor that owns them.
+  std::shared_ptr<net::http_client> callback_client;
+  callback_sender_actor callbacks;
   actors::task_registry_actor registry;
   actors::sse_directory_actor sse_directory;
   std::shared_ptr<sse_context> sse;
@@ -129,6 +138,7 @@ struct server::impl {
 
   void shutdown();
   void stop_actors();
+  void start_callbacks();
   std::shared_ptr<net::listener> listen(const std::string& bind, std::uint16_t port,
                                         std::shared_ptr<const net::service> svc);
   void start_admin();
@@ -148,7 +158,10 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
   s.sse_directory = actors::spawn_sse_directory(s.system, s.cfg.sse.groups, group_links);
-  s.registry = actors::spawn_task_registry(s.system, s.cfg.tasks.registry, s.sse_directory);
+  s.start_callbacks();
+  s.registry =
+      actors::spawn_task_registry(s.system, s.cfg.tasks.registry, s.sse_directory, s.callbacks);
+  caf::anon_send(s.callbacks, caf::put_atom::value, s.registry);
   caf::anon_send(s.sse_directory, caf::put_atom::value,
                  actors::task_replay_source_actor{s.registry});
   s.sse = std::make_shared<sse_context>();
@@ -246,6 +259,27 @@ server& server::add_async_route(net::verb method, std::string_view pattern, asyn
     refuse("timeout above 100 years; use nullopt for none");
   if (options.sse && !options.sse->group.empty() && !valid_group_name(options.sse->group))
     refuse("the SSE group name must be 1 to 256 bytes of UTF-8 without control characters");
+  if (options.callback) {
+    auto& cb = *options.callback;
+    std::string why;
+    if (cb.method != "POST" && cb.method != "PUT")
+      refuse("callback method must be POST or PUT");
+    if (!cb.url.empty() && !net::parse_http_url(cb.url, why))
+      refuse("callback url: " + why);
+    if (cb.url.empty() && cb.url_field.empty())
+      refuse("callback needs a url or a url_field");
+    if (!cb.secrets.empty() && !webhook_signer::make(cb.secrets, why))
+      refuse("callback secrets: " + why);
+    for (const auto& [name, value] : cb.headers)
+      if (auto problem = callback_header_problem(name, value); !problem.empty())
+        refuse("callback header " + name + ": " + problem);
+    if (cb.event_name.empty()) {
+      // Pode's default: the path with each `/` made `_`, then `_Callback`.
+      cb.event_name = std::string{pattern};
+      std::replace(cb.event_name.begin(), cb.event_name.end(), '/', '_');
+      cb.event_name += "_Callback";
+    }
+  }
   auto spec = std::make_shared<actors::route_spec>();
   spec->method = std::string{net::http::to_string(method)};
   spec->path = std::string{pattern};
@@ -255,6 +289,8 @@ server& server::add_async_route(net::verb method, std::string_view pattern, asyn
     spec->events_pattern = events_pattern(pattern);
     spec->sse_group = spec->sse->group.empty() ? spec->path : spec->sse->group;
   }
+  if (spec->callback)
+    spec->callback_shared = std::make_shared<const actors::callback_options>(*spec->callback);
   spec->body = std::move(body);
   spec->start = std::move(start);
   auto make_id = options.id_generator ? std::move(options.id_generator)
@@ -324,6 +360,7 @@ server& server::command_route(const app::command_route& r) {
   else
     o.sse = std::nullopt;
   o.access = r.access;
+  o.callback = r.callback;
   if (!s.commands)
     s.commands = std::make_unique<command_runner>(s.ioc);
   auto route_id = "[" + std::string{net::http::to_string(method)} + "]" + r.path;
@@ -397,6 +434,30 @@ std::shared_ptr<net::listener> server::impl::listen(const std::string& bind, std
   }
 }
 
+void server::impl::start_callbacks() {
+  std::string error;
+  auto allow = net::allow_list::parse(cfg.callbacks.allow, error);
+  if (!allow) // the configuration was checked: only a config built in code gets here
+    throw std::invalid_argument("callbacks.allow: " + error);
+  auto shared_allow = std::make_shared<const net::allow_list>(std::move(*allow));
+  net::http_client_settings client;
+  client.connect_timeout = cfg.callbacks.connect_timeout;
+  client.tls_timeout = cfg.callbacks.connect_timeout;
+  client.response_timeout = cfg.callbacks.response_timeout;
+  client.ca_file = cfg.callbacks.ca_file;
+  callback_client = net::http_client::make(
+      ioc, client,
+      [shared_allow](std::string_view host, std::string_view address) {
+        return shared_allow->refusal(host, address);
+      },
+      error);
+  if (!callback_client)
+    throw std::invalid_argument("callbacks.ca_file: " + error);
+  if (!shared_allow->empty())
+    log::info("callbacks allowed to ", shared_allow->entries().size(), " host(s) and range(s)");
+  callbacks = spawn_callback_sender(system, {cfg.callbacks, shared_allow, callback_client});
+}
+
 void server::impl::start_admin() {
   auto ctx = std::make_shared<admin_context>();
   ctx->key = cfg.admin.key;
@@ -404,6 +465,7 @@ void server::impl::start_admin() {
   ctx->registry = registry;
   ctx->directory = caf::actor_cast<caf::actor>(sse_directory);
   ctx->supervisors = supervisors;
+  ctx->callbacks = caf::actor_cast<caf::actor>(callbacks);
   ctx->sse = sse;
   ctx->latency = publish_latency;
   ctx->top_groups = cfg.admin.metrics_top_groups;
@@ -527,6 +589,17 @@ void server::impl::shutdown() {
   if (abandoned > 0)
     log::error(abandoned, " task bod", abandoned == 1 ? "y" : "ies",
                " still running after the grace period (they ignore cancellation)");
+  // Callbacks of the tasks that ended (the aborted ones included) get the rest of the grace;
+  // what is still pending then is logged and dropped.
+  if (callbacks) {
+    spent = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started_at);
+    left = std::max(std::chrono::milliseconds{100}, cfg.shutdown_grace - spent);
+    caf::scoped_actor waiter{system};
+    waiter->request(callbacks, left, actors::shutdown_atom::value)
+        .receive([](bool) {}, [](caf::error&) {});
+    caf::anon_send(callbacks, abandon_atom::value);
+  }
   // Children that outlived their SIGTERM and grace (or started too late for them) are killed
   // and reaped while the I/O threads still run their pipes.
   if (commands)
@@ -553,6 +626,9 @@ void server::impl::shutdown() {
 }
 
 void server::impl::stop_actors() {
+  if (callbacks)
+    caf::anon_send(callbacks, abandon_atom::value);
+  callbacks = nullptr;
   for (auto& sup : supervisors)
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   if (registry)

@@ -7,6 +7,7 @@
 #include "app/ids.hpp"
 #include "app/sse_api.hpp"
 #include "app/task_errors.hpp"
+#include "net/http_url.hpp"
 #include "net/responses.hpp"
 #include "net/utf8.hpp"
 
@@ -68,6 +69,44 @@ std::shared_ptr<const actors::task_permission> permission_of(const net::identity
   owner.users.push_back(caller.user);
   return std::make_shared<const actors::task_permission>(
       actors::task_permission{net::merged(owner, access.read), net::merged(owner, access.write)});
+}
+
+/// The callback of a task of a route with `callback`: its fixed URL, or the URL the request
+/// body's field names (nullopt without one: the task has no callback). A URL that is not
+/// absolute http(s) is refused before any task exists; whether its host may be called is
+/// decided when the callback is sent (names resolve then).
+struct callback_choice {
+  std::shared_ptr<const actors::callback_target> target;
+  std::string error; ///< set when the request must be refused
+};
+
+callback_choice choose_callback(const actors::route_spec& spec, std::string_view body,
+                                const json::value& parsed) {
+  const auto& opts = *spec.callback;
+  std::shared_ptr<const actors::callback_options> shared{spec.callback_shared};
+  if (!opts.url.empty())
+    return {std::make_shared<const actors::callback_target>(opts.url, shared), {}};
+  // A route that takes any body (a command route's) still finds the field in a JSON one.
+  json::value reparsed;
+  const json::value* doc = &parsed;
+  if (!spec.json_body) {
+    boost::system::error_code ec;
+    reparsed = json::parse(body, ec);
+    if (ec)
+      return {};
+    doc = &reparsed;
+  }
+  const auto* obj = doc->if_object();
+  const auto* field = obj ? obj->if_contains(opts.url_field) : nullptr;
+  if (!field || field->is_null())
+    return {};
+  if (!field->is_string())
+    return {nullptr, opts.url_field + ": must be a string (an http or https URL)"};
+  std::string why;
+  auto url = net::parse_http_url(field->get_string(), why);
+  if (!url)
+    return {nullptr, opts.url_field + ": " + why};
+  return {std::make_shared<const actors::callback_target>(url->text, shared), {}};
 }
 
 /// `?wait=` in seconds (fractions allowed), 0–60.
@@ -141,6 +180,15 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
     for (const auto& [name, value] : rq.params())
       input->params.emplace_back(std::string{name}, std::string{value});
     input->target = std::string{rq.target()};
+    std::shared_ptr<const actors::callback_target> callback;
+    if (spec->callback) {
+      auto choice = choose_callback(*spec, rq.body(), input->body);
+      if (!choice.error.empty()) {
+        res(error_body(net::http_error::invalid_parameter, {}, choice.error));
+        return;
+      }
+      callback = std::move(choice.target);
+    }
 
     actors::task_record record;
     record.id = make_id();
@@ -152,6 +200,7 @@ net::deferred_handler invoke_handler(std::shared_ptr<const actors::route_spec> s
     record.cancellable = spec->cancellable;
     record.creation = actors::task_clock::now();
     record.expire = spec->timeout ? record.creation + *spec->timeout : actors::no_expiry();
+    record.pending_callback = std::move(callback);
     const auto& caller = rq.caller();
     if (caller) {
       input->user = caller->user;

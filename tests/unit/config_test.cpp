@@ -1095,4 +1095,81 @@ BOOST_AUTO_TEST_CASE(route_rules_need_credentials_configured) {
                  .routes.size() == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(callbacks_are_read_with_their_routes) {
+  auto c = accepted(parse_config(R"({
+    "callbacks": {"allow": ["hooks.example.com", "10.0.0.0/8"],
+                  "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "a-raw-secret-of-16+"],
+                  "attempts": 6, "backoff_ms": 250, "max_backoff_ms": 5000,
+                  "connect_timeout_ms": 1500, "response_timeout_ms": 2500, "max_in_flight": 8},
+    "routes": [
+      {"path": "/a", "command": ["/bin/true"], "callback": true},
+      {"path": "/b", "command": ["/bin/true"],
+       "callback": {"url": "https://hooks.example.com/b", "method": "PUT", "send_result": true,
+                    "headers": {"X-Tenant": "acme"}, "event_name": "b-done",
+                    "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]}},
+      {"path": "/c", "command": ["/bin/true"], "callback": false}]})"));
+  BOOST_TEST(c.callbacks.allow.size() == 2u);
+  BOOST_TEST(c.callbacks.secrets.size() == 2u);
+  BOOST_TEST(c.callbacks.attempts == 6);
+  BOOST_TEST(c.callbacks.backoff.count() == 250);
+  BOOST_TEST(c.callbacks.max_backoff.count() == 5000);
+  BOOST_TEST(c.callbacks.connect_timeout.count() == 1500);
+  BOOST_TEST(c.callbacks.response_timeout.count() == 2500);
+  BOOST_TEST(c.callbacks.max_in_flight == 8u);
+  BOOST_REQUIRE(c.routes[0].callback.has_value());
+  BOOST_TEST(c.routes[0].callback->url.empty());
+  BOOST_TEST(c.routes[0].callback->url_field == "callbackUrl");
+  BOOST_TEST(c.routes[0].callback->method == "POST");
+  BOOST_REQUIRE(c.routes[1].callback.has_value());
+  const auto& b = *c.routes[1].callback;
+  BOOST_TEST(b.url == "https://hooks.example.com/b");
+  BOOST_TEST(b.method == "PUT");
+  BOOST_TEST(b.send_result);
+  BOOST_TEST(b.event_name == "b-done");
+  BOOST_REQUIRE_EQUAL(b.headers.size(), 1u);
+  BOOST_TEST(b.headers[0].first == "X-Tenant");
+  BOOST_TEST(!c.routes[2].callback.has_value());
+  // Off by default.
+  BOOST_TEST(accepted(parse_config("{}")).callbacks.allow.empty());
+}
+
+BOOST_AUTO_TEST_CASE(bad_callback_settings_are_named) {
+  auto bad = [](std::string_view callbacks) {
+    return rejected(parse_config(R"({"callbacks": )" + std::string{callbacks} + "}"));
+  };
+  BOOST_TEST(bad(R"({"allow": "hooks.example.com"})") ==
+             "callbacks.allow: must be an array of strings");
+  BOOST_TEST(bad(R"({"allow": ["10.0.0.0/33"]})").starts_with("callbacks.allow: "));
+  BOOST_TEST(bad(R"({"allow": ["bad host!"]})").starts_with("callbacks.allow: "));
+  BOOST_TEST(bad(R"({"secrets": ["short"]})").starts_with("callbacks.secrets: "));
+  BOOST_TEST(bad(R"({"secrets": ["whsec_!!!"]})").starts_with("callbacks.secrets: "));
+  BOOST_TEST(bad(R"({"ca_file": "/no/such/ca.pem"})") ==
+             "callbacks.ca_file: cannot read '/no/such/ca.pem'");
+  BOOST_TEST(bad(R"({"attempts": 0})") == "callbacks.attempts: must be between 1 and 20");
+  BOOST_TEST(bad(R"({"backoff_ms": 2000, "max_backoff_ms": 1000})") ==
+             "callbacks.max_backoff_ms: must not be below callbacks.backoff_ms");
+  BOOST_TEST(bad(R"({"retries": 3})") == "callbacks.retries: unknown key");
+
+  auto bad_route = [](std::string_view callback) {
+    return rejected(parse_config(R"({"routes": [{"path": "/t", "command": ["/bin/true"], )"
+                                 R"("callback": )" +
+                                 std::string{callback} + "}]}"));
+  };
+  BOOST_TEST(bad_route(R"("yes")") == "routes[0].callback: must be true, false or a JSON object");
+  BOOST_TEST(bad_route(R"({"method": "GET"})") ==
+             "routes[0].callback.method: 'GET' is not one of POST, PUT");
+  BOOST_TEST(bad_route(R"({"url": "ftp://x/"})").starts_with("routes[0].callback.url: "));
+  BOOST_TEST(bad_route(R"({"url": ""})") == "routes[0].callback.url: must not be empty");
+  BOOST_TEST(bad_route(R"({"headers": {"Bad Name": "x"}})") ==
+             "routes[0].callback.headers.Bad Name: is not a header name");
+  BOOST_TEST(bad_route(R"({"headers": {"X-A": "a\nb"}})") ==
+             "routes[0].callback.headers.X-A: must not hold control characters");
+  BOOST_TEST(bad_route(R"({"secrets": ["short"]})").starts_with("routes[0].callback.secrets: "));
+  BOOST_TEST(bad_route(R"({"headers": {"webhook-id": "x"}})") ==
+             "routes[0].callback.headers.webhook-id: is set by the node");
+  BOOST_TEST(
+      bad_route(R"({"headers": {"Host": "x"}})").starts_with("routes[0].callback.headers.Host: "));
+  BOOST_TEST(bad_route(R"({"retry": 1})") == "routes[0].callback.retry: unknown key");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -486,13 +486,17 @@ BOOST_AUTO_TEST_CASE(sse_is_name_group_and_url) {
 BOOST_AUTO_TEST_CASE(callback_info_is_url_tentative_and_state) {
   auto r = minimal_record();
   r.state = task_state::completed;
-  r.callback = callback_info{"http://hooks.example/cb", 4, "Failed"};
+  r.callback =
+      std::make_shared<const callback_info>(callback_info{"http://hooks.example/cb", 4, "Failed"});
   auto o = to_json(r);
   BOOST_TEST((keys(o) == always_and({"CallbackInfo"})));
   auto expected =
       json::parse(R"({"Url":"http://hooks.example/cb","Tentative":4,"State":"Failed"})");
   BOOST_TEST((o.at("CallbackInfo") == expected));
   BOOST_TEST(o.at("CallbackInfo").at("Tentative").is_int64());
+  r.callback = std::make_shared<const callback_info>(
+      callback_info{"http://hooks.example/cb", 4, "Failed", "HTTP 410: the receiver is gone"});
+  BOOST_TEST((to_json(r).at("CallbackInfo").at("Error") == "HTTP 410: the receiver is gone"));
 }
 
 BOOST_AUTO_TEST_CASE(queue_position_appears_only_while_not_started) {
@@ -524,7 +528,7 @@ BOOST_AUTO_TEST_CASE(a_finished_task_shows_every_field_it_has) {
   r.user = "u";
   r.permission = std::make_shared<const task_permission>();
   r.sse = sse_info{"n", "g", "u"};
-  r.callback = callback_info{"http://x/", 1, "Completed"};
+  r.callback = std::make_shared<const callback_info>(callback_info{"http://x/", 1, "Completed"});
   r.queue_position = 3;
   auto o = to_json(r);
   BOOST_TEST((keys(o) == always_and({"StartingTime", "CompletedTime", "Progress", "Result", "User",
@@ -581,8 +585,12 @@ std::vector<task_record> every_shape() {
     r.permission = p;
     r.sse =
         sse_info{"/process-data_events", "process", "/process-data_events?Id=x&token=a.b", true};
-    r.callback = callback_info{"http://127.0.0.1:9/cb", 3, "Failed"};
+    r.callback =
+        std::make_shared<const callback_info>(callback_info{"http://127.0.0.1:9/cb", 3, "Failed"});
     r.queue_position = 12;
+    out.push_back(r);
+    r.callback = std::make_shared<const callback_info>(
+        callback_info{"http://127.0.0.1:9/cb", 3, "Failed", "connection refused \"x\"\n"});
     out.push_back(r);
     for (double progress :
          {0.0, 100.0, 42.5, 99.999, -1.0, 1e20, std::numeric_limits<double>::quiet_NaN()}) {
@@ -606,7 +614,7 @@ std::vector<task_record> every_shape() {
 
 BOOST_AUTO_TEST_CASE(the_direct_writer_gives_the_same_bytes_as_the_json_value) {
   auto shapes = every_shape();
-  BOOST_TEST(shapes.size() == 65u);
+  BOOST_TEST(shapes.size() == 70u);
   for (const auto& r : shapes) {
     auto expected = through_value(r);
     auto got = direct(r);
