@@ -88,16 +88,6 @@ json::object await_callback(std::uint16_t port, const std::string& id,
   return {};
 }
 
-/// The sink's requests carrying `webhook_id`.
-std::vector<json::object> requests_of(const callback_sink& sink, const std::string& webhook_id) {
-  std::vector<json::object> out;
-  for (const auto& r : sink.requests())
-    if (r.at("headers").as_object().if_contains("webhook-id") &&
-        r.at("headers").at("webhook-id").as_string() == webhook_id)
-      out.push_back(r.as_object());
-  return out;
-}
-
 std::string info_state(const json::object& task) {
   return std::string{task.at("CallbackInfo").at("State").as_string()};
 }

@@ -486,8 +486,8 @@ BOOST_AUTO_TEST_CASE(sse_is_name_group_and_url) {
 BOOST_AUTO_TEST_CASE(callback_info_is_url_tentative_and_state) {
   auto r = minimal_record();
   r.state = task_state::completed;
-  r.callback =
-      std::make_shared<const callback_info>(callback_info{"http://hooks.example/cb", 4, "Failed"});
+  r.callback = std::make_shared<const callback_info>(
+      callback_info{"http://hooks.example/cb", 4, "Failed", {}});
   auto o = to_json(r);
   BOOST_TEST((keys(o) == always_and({"CallbackInfo"})));
   auto expected =
@@ -528,7 +528,8 @@ BOOST_AUTO_TEST_CASE(a_finished_task_shows_every_field_it_has) {
   r.user = "u";
   r.permission = std::make_shared<const task_permission>();
   r.sse = sse_info{"n", "g", "u"};
-  r.callback = std::make_shared<const callback_info>(callback_info{"http://x/", 1, "Completed"});
+  r.callback =
+      std::make_shared<const callback_info>(callback_info{"http://x/", 1, "Completed", {}});
   r.queue_position = 3;
   auto o = to_json(r);
   BOOST_TEST((keys(o) == always_and({"StartingTime", "CompletedTime", "Progress", "Result", "User",
@@ -585,8 +586,8 @@ std::vector<task_record> every_shape() {
     r.permission = p;
     r.sse =
         sse_info{"/process-data_events", "process", "/process-data_events?Id=x&token=a.b", true};
-    r.callback =
-        std::make_shared<const callback_info>(callback_info{"http://127.0.0.1:9/cb", 3, "Failed"});
+    r.callback = std::make_shared<const callback_info>(
+        callback_info{"http://127.0.0.1:9/cb", 3, "Failed", {}});
     r.queue_position = 12;
     out.push_back(r);
     r.callback = std::make_shared<const callback_info>(
