@@ -15,7 +15,7 @@ using herald::actors::task_record;
 BOOST_AUTO_TEST_SUITE(memory_accounting_test)
 
 BOOST_AUTO_TEST_CASE(a_queued_tasks_parts_are_no_larger_than_docs_memory_says) {
-  BOOST_TEST(sizeof(task_record) <= 536u);
+  BOOST_TEST(sizeof(task_record) <= 488u);
   BOOST_TEST(sizeof(task_control) <= 256u);
   BOOST_TEST(sizeof(task_input) <= 120u);
 }
