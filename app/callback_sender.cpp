@@ -49,7 +49,8 @@ struct sender_state {
   /// Deliveries whose next attempt may start, in order; at most `max_in_flight` run.
   std::deque<std::uint64_t> ready;
   std::size_t in_flight = 0;
-  std::size_t waiting = 0; ///< in backoff
+  std::size_t waiting = 0;         ///< in backoff
+  std::uint64_t pending_bytes = 0; ///< payloads of `deliveries`
   std::uint64_t last_no = 0;
   std::uint64_t delivered = 0;
   std::uint64_t failed = 0;
@@ -120,6 +121,7 @@ void finish(sender_actor* self, std::uint64_t no, std::string_view state) {
               d.attempts, " attempt(s): ", d.last_error);
   }
   report(self, d, state);
+  st.pending_bytes -= d.job.payload.size();
   st.deliveries.erase(it);
   settle_if_drained(self);
 }
@@ -176,7 +178,16 @@ void on_job(sender_actor* self, actors::callback_job& job) {
   d.job = std::move(job);
   std::string why;
   auto url = net::parse_http_url(d.job.target->url, why);
+  bool full = st.deliveries.size() >= st.settings.max_pending ||
+              st.pending_bytes + d.job.payload.size() > st.settings.max_pending_bytes;
+  st.pending_bytes += d.job.payload.size();
   auto& placed = st.deliveries.emplace(no, std::move(d)).first->second;
+  if (full) {
+    placed.last_error = "too many callbacks pending (callbacks.max_pending, "
+                        "callbacks.max_pending_bytes)";
+    finish(self, no, "Refused");
+    return;
+  }
   if (!url) {
     placed.last_error = "not an http or https URL: " + why;
     finish(self, no, "Refused");
@@ -266,6 +277,7 @@ boost::json::value describe(const sender_state& st) {
       {"Pending", st.deliveries.size()},
       {"InFlight", st.in_flight},
       {"Waiting", st.waiting},
+      {"PendingBytes", st.pending_bytes},
       {"Delivered", st.delivered},
       {"Failed", st.failed},
       {"Refused", st.refused},
@@ -282,6 +294,7 @@ void on_abandon(sender_actor* self) {
               ") not delivered: the node stopped after ", d.attempts, " attempt(s)",
               d.last_error.empty() ? "" : "; last: ", d.last_error);
   st.deliveries.clear();
+  st.pending_bytes = 0;
   st.ready.clear();
   st.client->close();
   settle_if_drained(self);

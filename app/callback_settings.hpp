@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ struct callback_settings {
   std::chrono::milliseconds response_timeout{10'000};
   /// `max_in_flight`: requests under way at once; the others wait their turn.
   std::size_t max_in_flight = 64;
+  /// `max_pending` and `max_pending_bytes` (payload bytes): callbacks not yet ended, at most;
+  /// a task ending past either has its callback refused (`CallbackInfo` says why), so that a
+  /// receiver that stalls cannot make the node hold its tasks' payloads without bound.
+  std::size_t max_pending = 10'000;
+  std::uint64_t max_pending_bytes = 64 * 1024 * 1024;
 };
 
 /// Why `name: value` cannot be an extra header of a route's callback requests, or empty: a

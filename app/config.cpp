@@ -790,6 +790,8 @@ const std::vector<key_rule>& rules() {
       key("callbacks.connect_timeout_ms", [](config& c) -> auto& { return c.callbacks.connect_timeout; }, 10, 10 * 60'000),
       key("callbacks.response_timeout_ms", [](config& c) -> auto& { return c.callbacks.response_timeout; }, 10, hour_ms),
       key("callbacks.max_in_flight", [](config& c) -> auto& { return c.callbacks.max_in_flight; }, 1, 10'000),
+      key("callbacks.max_pending", [](config& c) -> auto& { return c.callbacks.max_pending; }, 1, 10'000'000),
+      key("callbacks.max_pending_bytes", [](config& c) -> auto& { return c.callbacks.max_pending_bytes; }, 1024, std::int64_t{1} << 40),
 
       key("routes", [](config& c) -> auto& { return c.routes; }),
   };

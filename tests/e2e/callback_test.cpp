@@ -439,6 +439,33 @@ BOOST_AUTO_TEST_CASE(a_thousand_tasks_ending_at_once_each_call_back_once_while_t
   BOOST_TEST(scrape.value("herald_callbacks_pending") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(callbacks_past_max_pending_are_refused_while_a_receiver_stalls) {
+  callback_sink sink{{secret}};
+  auto cfg = callback_config();
+  cfg.callbacks.max_pending = 2;
+  cfg.callbacks.response_timeout = 30s;
+  cfg.shutdown_grace = 200ms;
+  app::server node{cfg};
+  add_job(node);
+  in_process_node running{node};
+  auto first = start_job(running.port(), sink.url("/hang"));
+  auto second = start_job(running.port(), sink.url("/hang"));
+  // Both held by the receiver before the third ends.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline && sink.requests().size() < 2)
+    std::this_thread::sleep_for(50ms);
+  BOOST_REQUIRE_EQUAL(sink.requests().size(), 2u);
+  auto third = await_callback(running.port(), start_job(running.port(), sink.url("/ok")));
+  BOOST_TEST(info_state(third) == "Refused");
+  BOOST_TEST(tentative(third) == 0);
+  BOOST_TEST(info_error(third).find("callbacks.max_pending") != std::string::npos,
+             info_error(third));
+  for (const auto& id : {first, second})
+    BOOST_TEST(get_task(running.port(), id).object().at("CallbackInfo").at("State").as_string() ==
+               "Running");
+  BOOST_TEST(sink.requests().size() == 2u); // nothing sent for the third
+}
+
 BOOST_AUTO_TEST_CASE(a_command_route_calls_back_and_shutdown_logs_what_is_still_pending) {
   callback_sink sink{{secret}};
   auto config = R"({"log_level": "info", "shutdown_grace_ms": 800,

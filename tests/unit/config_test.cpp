@@ -1100,7 +1100,8 @@ BOOST_AUTO_TEST_CASE(callbacks_are_read_with_their_routes) {
     "callbacks": {"allow": ["hooks.example.com", "10.0.0.0/8"],
                   "secrets": ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "a-raw-secret-of-16+"],
                   "attempts": 6, "backoff_ms": 250, "max_backoff_ms": 5000,
-                  "connect_timeout_ms": 1500, "response_timeout_ms": 2500, "max_in_flight": 8},
+                  "connect_timeout_ms": 1500, "response_timeout_ms": 2500, "max_in_flight": 8,
+                  "max_pending": 50, "max_pending_bytes": 65536},
     "routes": [
       {"path": "/a", "command": ["/bin/true"], "callback": true},
       {"path": "/b", "command": ["/bin/true"],
@@ -1116,6 +1117,8 @@ BOOST_AUTO_TEST_CASE(callbacks_are_read_with_their_routes) {
   BOOST_TEST(c.callbacks.connect_timeout.count() == 1500);
   BOOST_TEST(c.callbacks.response_timeout.count() == 2500);
   BOOST_TEST(c.callbacks.max_in_flight == 8u);
+  BOOST_TEST(c.callbacks.max_pending == 50u);
+  BOOST_TEST(c.callbacks.max_pending_bytes == 65536u);
   BOOST_REQUIRE(c.routes[0].callback.has_value());
   BOOST_TEST(c.routes[0].callback->url.empty());
   BOOST_TEST(c.routes[0].callback->url_field == "callbackUrl");
@@ -1149,6 +1152,8 @@ BOOST_AUTO_TEST_CASE(bad_callback_settings_are_named) {
   BOOST_TEST(bad(R"({"backoff_ms": 2000, "max_backoff_ms": 1000})") ==
              "callbacks.max_backoff_ms: must not be below callbacks.backoff_ms");
   BOOST_TEST(bad(R"({"retries": 3})") == "callbacks.retries: unknown key");
+  BOOST_TEST(bad(R"({"max_pending": 0})") ==
+             "callbacks.max_pending: must be between 1 and 10000000");
 
   auto bad_route = [](std::string_view callback) {
     return rejected(parse_config(R"({"routes": [{"path": "/t", "command": ["/bin/true"], )"
