@@ -308,7 +308,7 @@ sse_directory_actor::behavior_type sse_directory(directory_actor self, sse_setti
       },
       [self](sse_declare_atom, const std::string& group) { on_declare(self->state, group); },
       [self](caf::put_atom, task_replay_source_actor registry) {
-        // Set once by the node right after spawning, before any group exists.
+        // Sent once by the registry as it starts, before any of its events.
         self->state.registry = std::move(registry);
       },
       [self](sse_drain_atom) { return on_drain(self); },

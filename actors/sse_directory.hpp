@@ -34,8 +34,8 @@ using sse_directory_actor = caf::typed_actor<
     caf::reacts_to<sse_idle_atom, std::string, std::uint64_t>,
     /// A route streams this group: it does not count against `max_groups`.
     caf::reacts_to<sse_declare_atom, std::string>,
-    /// The task registry, sent once before anything else (the registry and the directory each
-    /// need the other).
+    /// The task registry, sent once by the registry as it starts, before anything else (the
+    /// registry and the directory each need the other).
     caf::reacts_to<caf::put_atom, task_replay_source_actor>,
     /// At shutdown: `true` once every group has sent what it holds.
     caf::replies_to<sse_drain_atom>::with<bool>,

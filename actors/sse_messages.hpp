@@ -170,15 +170,18 @@ namespace herald::actors {
 // The registry and the group directory each need a few messages of the other; naming those as
 // protocols of their own keeps the two headers apart (each full protocol converts to them).
 
-/// What the task registry publishes into (the group directory): a task event for its route's
-/// group, and the log a per-task subscriber waits for (`group, subscriber id, replay`), on the
-/// same path so that the two stay in order.
-using task_event_sink_actor =
-    caf::typed_actor<caf::reacts_to<sse_task_atom, std::string, task_publication>,
-                     caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, task_replay>>;
-
 /// What groups ask of the task registry: `task id, after, group, subscriber id`: the task's
 /// stream after sequence number `after`, sent back through the `task_event_sink_actor`.
 using task_replay_source_actor = caf::typed_actor<
     caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, std::string, std::uint64_t>>;
+
+/// What the task registry publishes into (the group directory): itself, first (its groups ask
+/// it for per-task logs; sent before anything else, so no group exists without it, even when
+/// the registry publishes the moment it starts), a task event for its route's group, and the
+/// log a per-task subscriber waits for (`group, subscriber id, replay`), on the same path so
+/// that the two stay in order.
+using task_event_sink_actor =
+    caf::typed_actor<caf::reacts_to<caf::put_atom, task_replay_source_actor>,
+                     caf::reacts_to<sse_task_atom, std::string, task_publication>,
+                     caf::reacts_to<sse_replay_atom, std::string, std::uint64_t, task_replay>>;
 } // namespace herald::actors

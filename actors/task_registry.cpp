@@ -17,6 +17,7 @@
 #include <boost/json/serialize.hpp>
 #include <caf/all.hpp>
 #include <cctype>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <map>
@@ -52,6 +53,8 @@ struct entry {
   std::size_t record_bytes = 0;
   std::size_t weight = 0;
   std::uint64_t last_seq = 0;
+  /// Its row in the store (see `task_store_actor`).
+  std::uint64_t row = 0;
   /// The progress value last published (published again only when it changes).
   std::optional<boost::json::value> published_progress;
   /// Where the task sits in `expiries` (while unfinished and with a timeout).
@@ -151,12 +154,71 @@ struct registry_state {
   /// Tasks with `?wait=` holds.
   std::unordered_set<std::string> waited;
   bool shutting_down = false;
+  /// The durable store (none when null), the changes sent to it so far and those it has
+  /// written; and what shows a change, held back until the store has written that change (in
+  /// order: what is held back runs before anything that comes after it).
+  task_store_actor store;
+  std::uint64_t issued = 0;
+  std::uint64_t written = 0;
+  std::uint64_t last_row = 0;
+  /// Tasks that started since the last wake-up: their start is written then, unless they end
+  /// first (most do: a write saved per task, while a task that runs keeps its `StartingTime`
+  /// in the store within a tick).
+  std::vector<std::string> unwritten_starts;
+  std::deque<std::pair<std::uint64_t, std::function<void()>>> held_back;
+  /// Changes not yet sent: they go in one message once the messages already waiting are
+  /// handled (one message per change would wake the store's thread for each).
+  std::vector<store_change> outbox;
   /// When the earliest housekeeping message already on its way arrives.
   steady::time_point next_wakeup = steady::time_point::max();
   static inline const char* name = "task_registry";
 };
 
 using registry_actor = task_registry_actor::stateful_base<registry_state>;
+
+/// Runs `f` once the store has written every change sent to it so far: at once without a
+/// store, or when it is up to date (so the in-memory node pays nothing for this).
+template <class F> void when_written(registry_state& st, F&& f) {
+  if (st.written == st.issued)
+    f();
+  else
+    st.held_back.emplace_back(st.issued, std::function<void()>(std::forward<F>(f)));
+}
+
+/// Numbers a change for the store and queues it; the first of a batch asks for the flush,
+/// which comes after every message already waiting.
+template <class Change> void stage(registry_actor* self, std::uint64_t row, Change&& change) {
+  auto& st = self->state;
+  ++st.issued;
+  st.outbox.push_back(store_change{row, std::forward<Change>(change)});
+  if (st.outbox.size() == 1)
+    self->send(self, caf::flush_atom::value);
+}
+
+void flush_outbox(registry_actor* self) {
+  auto& st = self->state;
+  if (st.outbox.empty() || !st.store)
+    return;
+  self->send(st.store, store_atom::value, st.issued, std::move(st.outbox));
+  st.outbox = {};
+}
+
+/// Sends the task's record, as it is now, to the store.
+void store_record(registry_actor* self, const entry& e) {
+  if (self->state.store)
+    stage(self, e.row, e.record);
+}
+
+/// The store wrote every change up to `ticket`: what was held back for them goes out.
+void on_stored(registry_actor* self, std::uint64_t ticket) {
+  auto& st = self->state;
+  st.written = std::max(st.written, ticket);
+  while (!st.held_back.empty() && st.held_back.front().first <= st.written) {
+    auto run = std::move(st.held_back.front().second);
+    st.held_back.pop_front();
+    run();
+  }
+}
 
 std::size_t index_of(task_state s) {
   return static_cast<std::size_t>(s);
@@ -187,7 +249,10 @@ void reweigh(registry_state& st, entry& e) {
 }
 
 /// Forgets a finished task (the caller takes it out of the ledger's retention order).
-void forget_task(registry_state& st, task_map::iterator it) {
+void forget_task(registry_actor* self, task_map::iterator it) {
+  auto& st = self->state;
+  if (st.store)
+    stage(self, it->second.row, forgotten_task{it->second.record.sse.has_value()});
   set_weight(st, it->second, 0);
   --st.totals[it->second.record.route_id].held[index_of(it->second.record.state)];
   st.by_creation.erase(creation_ref{it->second.record.creation, &*it});
@@ -197,11 +262,12 @@ void forget_task(registry_state& st, task_map::iterator it) {
 /// Forgets the oldest finished tasks while more than `max_retained` are kept or `incoming`
 /// more bytes would pass `max_held_bytes`; never `keep`. Each step is O(log n) and forgets a
 /// task, so this stays cheap however often it is called.
-void make_room(registry_state& st, std::size_t incoming, std::string_view keep) {
+void make_room(registry_actor* self, std::size_t incoming, std::string_view keep) {
+  auto& st = self->state;
   for (auto oldest = st.ledger.next_to_forget(incoming, keep); oldest != st.ledger.retained().end();
        oldest = st.ledger.next_to_forget(incoming, keep)) {
     if (auto it = st.tasks.find(oldest->second.id); it != st.tasks.end())
-      forget_task(st, it);
+      forget_task(self, it);
     st.ledger.release(oldest);
   }
 }
@@ -219,21 +285,29 @@ void publish(registry_actor* self, entry& e, task_stream_kind kind, std::string 
   task_stream_event ev{++e.last_seq, kind, std::move(type), std::move(data)};
   auto limit = std::max<std::size_t>(st.settings.event_log_limit, 2);
   auto size = event_bytes(ev);
+  // Only the streams of tasks with SSE are replayed, so only theirs are stored.
+  const bool stored = st.store && e.record.sse;
   if (!e.log.empty() &&
       (e.log.size() >= limit || e.log_bytes + size > st.settings.event_log_bytes)) {
     auto drop = std::max<std::size_t>(e.log.size() / 2, 1);
     for (std::size_t i = 0; i < drop; ++i)
       e.log_bytes -= e.log[i].second;
+    if (stored)
+      stage(self, e.row, trimmed_log{e.log[drop - 1].first.seq});
     e.log.erase(e.log.begin(), e.log.begin() + static_cast<std::ptrdiff_t>(drop));
   }
   e.log_bytes += size;
   e.log.emplace_back(ev, size);
+  if (stored)
+    stage(self, e.row, ev);
   reweigh(st, e);
   // A growing log of a live task may need room: finished tasks make it.
-  make_room(st, 0, e.record.id);
+  make_room(self, 0, e.record.id);
   if (e.record.sse && st.sse_directory)
-    caf::anon_send(st.sse_directory, sse_task_atom::value, e.record.sse->group,
-                   task_publication{e.record.id, std::move(ev)});
+    when_written(st, [dir = st.sse_directory, group = e.record.sse->group,
+                      pub = task_publication{e.record.id, std::move(ev)}]() mutable {
+      caf::anon_send(dir, sse_task_atom::value, std::move(group), std::move(pub));
+    });
 }
 
 /// Publishes the task's progress if it changed since last published.
@@ -252,17 +326,22 @@ void publish_progress(registry_actor* self, entry& e) {
 void answer(registry_actor* self, const entry& e, reply_fn reply) {
   auto out = task_answer(e.record);
   if (e.record.state != task_state::not_started || !e.supervisor) {
-    reply(std::move(out));
+    when_written(self->state, [out = std::move(out), reply = std::move(reply)]() mutable {
+      reply(std::move(out));
+    });
     return;
   }
-  self->request(e.supervisor, caf::infinite, position_atom::value, std::vector<std::string>{out.id})
-      .then(
-          [out, reply](const std::vector<std::size_t>& positions) mutable {
-            if (!positions.empty() && positions.front() != 0)
-              out.task->queue_position = positions.front();
-            reply(std::move(out));
-          },
-          [out, reply](caf::error&) mutable { reply(std::move(out)); });
+  when_written(self->state, [self, sup = e.supervisor, out = std::move(out),
+                             reply = std::move(reply)]() mutable {
+    self->request(sup, caf::infinite, position_atom::value, std::vector<std::string>{out.id})
+        .then(
+            [out, reply](const std::vector<std::size_t>& positions) mutable {
+              if (!positions.empty() && positions.front() != 0)
+                out.task->queue_position = positions.front();
+              reply(std::move(out));
+            },
+            [out, reply](caf::error&) mutable { reply(std::move(out)); });
+  });
 }
 
 void arm_at(registry_actor* self, steady::time_point deadline);
@@ -373,6 +452,9 @@ void settle(registry_actor* self, entry& e) {
   e.record.queue_position.reset();
   count_outcome(st, e.record);
   send_callback(self, e);
+  // Written before its terminal event: a client that saw the event finds the state after a
+  // restart.
+  store_record(self, e);
   publish_progress(self, e);
   const bool with_result = e.record.sse && e.record.sse->send_result;
   std::optional<boost::json::value> result;
@@ -405,7 +487,7 @@ void settle(registry_actor* self, entry& e) {
   bool earliest = forget == st.ledger.retained().begin();
   // Over either bound, the oldest finished tasks go first (the order is completion order);
   // never the task being settled: `e` must stay valid.
-  make_room(st, 0, e.record.id);
+  make_room(self, 0, e.record.id);
   if (earliest)
     arm_at(self, forget_time);
 }
@@ -451,6 +533,12 @@ void housekeeping(registry_actor* self) {
     herald::log::info("task ", id, " timed out");
     abort_task(self, it->second, "Timeout");
   }
+  // Starts not yet written, of tasks still running.
+  for (const auto& id : st.unwritten_starts)
+    if (auto it = st.tasks.find(id);
+        it != st.tasks.end() && it->second.record.state == task_state::running)
+      store_record(self, it->second);
+  st.unwritten_starts.clear();
   // Time-based progress.
   for (auto it = st.time_based.begin(); it != st.time_based.end();) {
     auto t = st.tasks.find(*it);
@@ -484,7 +572,7 @@ void housekeeping(registry_actor* self) {
   while (!st.ledger.retained().empty() && st.ledger.retained().begin()->first <= now) {
     auto oldest = st.ledger.retained().begin();
     if (auto it = st.tasks.find(oldest->second.id); it != st.tasks.end())
-      forget_task(st, it);
+      forget_task(self, it);
     st.ledger.release(oldest);
   }
 }
@@ -514,7 +602,7 @@ void rearm(registry_actor* self) {
   auto& st = self->state;
   // Nothing due: no wake-up at all; whatever adds a deadline arms the timer itself.
   auto due = steady::time_point::max();
-  if (!st.time_based.empty())
+  if (!st.time_based.empty() || !st.unwritten_starts.empty())
     due = steady::now() + st.settings.tick;
   if (!st.expiries.empty())
     due = std::min(due, st.expiries.begin()->first);
@@ -644,20 +732,20 @@ void start_walk(registry_actor* self, task_walk w) {
 
 // -- handlers -----------------------------------------------------------------------------------
 
-registration_result on_register(registry_actor* self, task_registration& reg) {
+caf::result<registration_result> on_register(registry_actor* self, task_registration& reg) {
   auto& st = self->state;
   if (st.shutting_down)
-    return {task_error::shutting_down};
+    return registration_result{task_error::shutting_down};
   auto id = reg.record.id;
   if (st.tasks.count(id) != 0)
-    return {task_error::duplicate_id};
+    return registration_result{task_error::duplicate_id};
   // Room for it: finished tasks go first, oldest first; what unfinished tasks hold
   // cannot be given back, so past that the task is refused and nothing is created
   // (nor is any finished task forgotten for it).
   auto weight = task_overhead_bytes + reg.input_bytes + record_bytes(reg.record);
   if (!st.ledger.could_fit(weight))
-    return {task_error::over_budget};
-  make_room(st, weight, {});
+    return registration_result{task_error::over_budget};
+  make_room(self, weight, {});
   auto& node = *st.tasks.try_emplace(id).first;
   auto& e = node.second;
   e.record = std::move(reg.record);
@@ -678,7 +766,14 @@ registration_result on_register(registry_actor* self, task_registration& reg) {
     if (e.expiry == st.expiries.begin())
       arm_at(self, e.expiry.value()->first);
   }
-  return {};
+  // Registered before it is acknowledged; with a store, written before it is acknowledged.
+  e.row = ++st.last_row;
+  store_record(self, e);
+  if (st.written == st.issued)
+    return registration_result{};
+  auto promise = self->make_response_promise<registration_result>();
+  when_written(st, [promise]() mutable { promise.deliver(registration_result{}); });
+  return promise;
 }
 
 void on_started(registry_actor* self, const std::string& id, caf::timestamp at) {
@@ -687,6 +782,12 @@ void on_started(registry_actor* self, const std::string& id, caf::timestamp at) 
     return;
   set_state(self->state, it->second.record, task_state::running);
   it->second.record.starting = at;
+  auto& st = self->state;
+  if (st.store) {
+    st.unwritten_starts.push_back(id);
+    if (st.unwritten_starts.size() == 1)
+      arm_at(self, steady::now() + st.settings.tick);
+  }
 }
 
 void on_progress(registry_actor* self, const std::string& id) {
@@ -718,8 +819,10 @@ void on_replay(registry_actor* self, const std::string& id, std::uint64_t after,
       if (ev.seq > after)
         out.events.push_back(ev);
   }
-  caf::anon_send(self->state.sse_directory, sse_replay_atom::value, std::move(group), subscriber,
-                 std::move(out));
+  when_written(self->state, [dir = self->state.sse_directory, group = std::move(group), subscriber,
+                             out = std::move(out)]() mutable {
+    caf::anon_send(dir, sse_replay_atom::value, std::move(group), subscriber, std::move(out));
+  });
 }
 
 void on_finished(registry_actor* self, const std::string& id, task_outcome& out) {
@@ -794,7 +897,9 @@ void on_cancel(registry_actor* self, task_cancel& c) {
   if (!e.record.cancellable)
     return c.reply(error_reply(task_error::not_cancellable, c.id));
   abort_task(self, e, "Aborted by the user");
-  c.reply(task_answer(e.record));
+  when_written(self->state, [reply = std::move(c.reply), out = task_answer(e.record)]() mutable {
+    reply(std::move(out));
+  });
 }
 
 void on_search(registry_actor* self, task_search& s) {
@@ -806,8 +911,10 @@ void on_search(registry_actor* self, task_search& s) {
   w.describe = [](const entry& e) {
     return to_json(e.record);
   };
-  w.done = [reply = std::move(s.reply)](boost::json::array out) {
-    reply(task_reply{std::nullopt, {}, std::move(out)});
+  w.done = [self, reply = std::move(s.reply)](boost::json::array out) {
+    when_written(self->state, [reply, out = std::move(out)]() mutable {
+      reply(task_reply{std::nullopt, {}, std::move(out)});
+    });
   };
   start_walk(self, std::move(w));
 }
@@ -856,19 +963,93 @@ void on_callback(registry_actor* self, const std::string& id, callback_info& inf
     return; // forgotten meanwhile: its callback goes on without it
   auto& e = it->second;
   e.record.callback = std::make_shared<const callback_info>(std::move(info));
+  store_record(self, e);
   if (is_terminal(e.record.state)) {
     e.record_bytes = record_bytes(e.record);
     reweigh(self->state, e);
   }
 }
 
-bool on_shutdown(registry_actor* self) {
+caf::result<bool> on_shutdown(registry_actor* self) {
   auto& st = self->state;
   st.shutting_down = true;
   for (auto& [id, e] : st.tasks)
     abort_task(self, e, "Aborted by System");
-  // Answered (when asked) once every terminal event is on its way to its group.
-  return true;
+  // Answered (when asked) once every terminal event is on its way to its group, and written.
+  if (st.written == st.issued)
+    return true;
+  auto promise = self->make_response_promise<bool>();
+  when_written(st, [promise]() mutable { promise.deliver(true); });
+  return promise;
+}
+
+/// Takes back the tasks the store held at start. Finished ones are retained for what is left
+/// of their retention (forgotten at once when none is); those that had not ended end now as
+/// `Aborted` with `restart_error`, their terminal event after what their stream had.
+void restore(registry_actor* self, std::vector<restored_task> restored) {
+  auto& st = self->state;
+  const auto now = task_clock::now();
+  std::size_t aborted = 0;
+  std::size_t expired = 0;
+  for (auto& t : restored) {
+    auto [node_it, fresh] = st.tasks.try_emplace(t.record.id);
+    if (!fresh)
+      continue;
+    auto& node = *node_it;
+    auto& e = node.second;
+    e.row = t.row;
+    st.last_row = std::max(st.last_row, t.row);
+    e.record = std::move(t.record);
+    e.record.queue_position.reset();
+    e.record.pending_callback.reset();
+    st.by_creation.insert(creation_ref{e.record.creation, &node});
+    ++st.totals[e.record.route_id].held[index_of(e.record.state)];
+    for (auto& ev : t.log) {
+      e.last_seq = std::max(e.last_seq, ev.seq);
+      if (ev.kind == task_stream_kind::progress && ev.data.is_number())
+        e.published_progress = ev.data;
+      auto size = event_bytes(ev);
+      e.log_bytes += size;
+      e.log.emplace_back(std::move(ev), size);
+    }
+    e.record_bytes = record_bytes(e.record);
+    reweigh(st, e);
+    if (!is_terminal(e.record.state)) {
+      // Its last progress is the last one its stream carried.
+      if (e.published_progress)
+        e.record.progress = e.published_progress->to_number<double>();
+      if (e.record.callback && e.record.callback->state == "Running")
+        e.record.callback = std::make_shared<const callback_info>(
+            callback_info{e.record.callback->url, e.record.callback->tentative, "Failed",
+                          "the node restarted before it was delivered"});
+      set_state(st, e.record, task_state::aborted);
+      e.record.error = restart_error;
+      e.record.completed = now;
+      settle(self, e);
+      ++aborted;
+      continue;
+    }
+    if (e.record.callback && e.record.callback->state == "Running") {
+      e.record.callback = std::make_shared<const callback_info>(
+          callback_info{e.record.callback->url, e.record.callback->tentative, "Failed",
+                        "the node restarted before it was delivered"});
+      store_record(self, e);
+    }
+    auto ended = e.record.completed.value_or(e.record.creation);
+    auto left = std::chrono::duration_cast<steady::duration>(ended + st.settings.retention - now);
+    if (left <= steady::duration::zero()) {
+      forget_task(self, node_it);
+      ++expired;
+      continue;
+    }
+    st.ledger.retain(steady::now() + left, e.record.id, e.weight);
+    make_room(self, 0, e.record.id);
+  }
+  rearm(self);
+  if (!restored.empty())
+    herald::log::info("store: ", st.tasks.size(), " task(s) taken back, ", aborted,
+                      " of them aborted (unfinished when the node stopped), ", expired,
+                      " past their retention forgotten");
 }
 
 void on_tick(registry_actor* self, std::int64_t stamp) {
@@ -881,11 +1062,33 @@ void on_tick(registry_actor* self, std::int64_t stamp) {
 
 task_registry_actor::behavior_type task_registry(registry_actor* self, registry_settings settings,
                                                  task_event_sink_actor sse_directory,
-                                                 callback_sink_actor callbacks) {
+                                                 callback_sink_actor callbacks,
+                                                 registry_store store) {
   self->state.settings = settings;
   self->state.sse_directory = std::move(sse_directory);
   self->state.callbacks = std::move(callbacks);
   self->state.ledger = task_ledger{settings.max_retained, settings.max_held_bytes};
+  if (self->state.sse_directory)
+    self->send(self->state.sse_directory, caf::put_atom::value,
+               caf::actor_cast<task_replay_source_actor>(self));
+  if (store.actor) {
+    self->state.store = std::move(store.actor);
+    // Should the writer ever stop, nothing must wait for it: what was held back goes out and
+    // the node goes on from memory.
+    self->monitor(self->state.store);
+    self->set_down_handler([self](caf::down_msg& down) {
+      auto& st = self->state;
+      if (!st.store || down.source != st.store.address())
+        return;
+      herald::log::error("task store stopped (", caf::to_string(down.reason),
+                         "); serving from memory");
+      st.store = nullptr;
+      st.outbox.clear();
+      on_stored(self, st.issued);
+    });
+    self->send(self->state.store, caf::put_atom::value, caf::actor_cast<store_ack_actor>(self));
+    restore(self, std::move(store.restored));
+  }
   return {
       [self](register_atom, task_registration& reg) { return on_register(self, reg); },
       [self](started_atom, const std::string& id, caf::timestamp at) { on_started(self, id, at); },
@@ -897,6 +1100,8 @@ task_registry_actor::behavior_type task_registry(registry_actor* self, registry_
       [self](crashed_atom, const std::string& id, const std::string& reason) {
         on_crashed(self, id, reason);
       },
+      [self](stored_atom, std::uint64_t ticket, bool) { on_stored(self, ticket); },
+      [self](caf::flush_atom) { flush_outbox(self); },
       [self](callback_atom, const std::string& id, callback_info& info) {
         on_callback(self, id, info);
       },
@@ -919,8 +1124,9 @@ task_registry_actor::behavior_type task_registry(registry_actor* self, registry_
 
 task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
                                         task_event_sink_actor sse_directory,
-                                        callback_sink_actor callbacks) {
-  return system.spawn(task_registry, settings, std::move(sse_directory), std::move(callbacks));
+                                        callback_sink_actor callbacks, registry_store store) {
+  return system.spawn(task_registry, settings, std::move(sse_directory), std::move(callbacks),
+                      std::move(store));
 }
 
 } // namespace herald::actors

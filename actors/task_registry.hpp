@@ -10,6 +10,7 @@
 #include "actors/inspect.hpp"
 #include "actors/sse_messages.hpp"
 #include "actors/task_messages.hpp"
+#include "actors/task_store.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
@@ -20,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace herald::actors {
 
@@ -66,6 +68,10 @@ using task_registry_actor = caf::typed_actor<
     /// From a supervisor: the task's actor died without an outcome (or could not start), with
     /// why: the task fails.
     caf::reacts_to<crashed_atom, std::string, std::string>,
+    /// From the store: every change numbered up to this one is written (or failed to be).
+    caf::reacts_to<stored_atom, std::uint64_t, bool>,
+    /// To itself: the changes made since the last batch go to the store, in one message.
+    caf::reacts_to<caf::flush_atom>,
     /// From the callback sender: the task's `CallbackInfo` after an attempt (or a refusal).
     caf::reacts_to<callback_atom, std::string, callback_info>,
     /// From the HTTP side: `GET /tasks/{id}` (answered through the lookup's reply).
@@ -97,11 +103,21 @@ using task_registry_actor = caf::typed_actor<
     /// time-based progress, `?wait=` holds, retention); a superseded one does nothing.
     caf::reacts_to<caf::tick_atom, std::int64_t>>;
 
+/// A durable store for the registry (SPEC §7), and what it held when the node started.
+struct registry_store {
+  task_store_actor actor;
+  std::vector<restored_task> restored;
+};
+
 /// Spawns the registry. Task events of routes with SSE are published to `sse_directory`
 /// (none when null), which also receives the replays of per-task streams. The callbacks of
 /// ended tasks go to `callbacks` (when null, a task's callback is refused: nothing sends it).
+/// With a store, the tasks it held are taken back first (those that had not ended become
+/// `Aborted` with `restart_error`), every change is written to it, and what shows a change is
+/// held back until the change is written.
 task_registry_actor spawn_task_registry(caf::actor_system& system, registry_settings settings,
                                         task_event_sink_actor sse_directory,
-                                        callback_sink_actor callbacks = {});
+                                        callback_sink_actor callbacks = {},
+                                        registry_store store = {});
 
 } // namespace herald::actors

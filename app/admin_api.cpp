@@ -228,6 +228,8 @@ void scrape(const ctx_ptr& ctx, net::responder res) {
               in.registry = std::move(answers[0]);
               in.groups = std::move(groups);
               in.callbacks = std::move(answers.back());
+              if (ctx->store)
+                in.store = ctx->store();
               in.routes.assign(std::make_move_iterator(answers.begin() + 1),
                                std::make_move_iterator(answers.end() - 1));
               if (ctx->latency)
@@ -293,6 +295,10 @@ void add_admin_endpoints(net::service& svc, std::shared_ptr<const admin_context>
                   ctx->deadline,
                   [res = share(std::move(res))](json::value v) { answer_json(res, std::move(v)); });
             });
+  add_keyed(
+      svc, verb::get, "/admin/store", ctx, [ctx](const net::request_context&, net::responder res) {
+        res(net::json_response(net::status::ok, ctx->store ? ctx->store() : boost::json::value{}));
+      });
   svc.add_deferred(verb::get, "/metrics", [ctx](const net::request_context&, net::responder res) {
     scrape(ctx, std::move(res));
   });

@@ -42,6 +42,8 @@ struct admin_context {
   std::vector<actors::route_supervisor_actor> supervisors;
   /// The callback sender (answers `inspect_atom`).
   caf::actor callbacks;
+  /// The task store as `describe_store` shows it.
+  std::function<boost::json::value()> store;
   std::shared_ptr<const sse_context> sse;
   /// The connection actors of the public listener, now.
   std::function<std::vector<caf::actor>()> connections;
@@ -56,9 +58,8 @@ struct admin_context {
 
 /// `GET /admin/routes`, `GET /admin/tasks` (`?state=&route=&limit=`), `GET` and `DELETE
 /// /admin/tasks/{id}`, `GET /admin/groups`, `GET /admin/groups/{name}`,
-/// `GET /admin/groups/{name}/events`, `GET /admin/connections`, `GET /admin/callbacks` (all
-/// with the admin key), and
-/// `GET /metrics` (without).
+/// `GET /admin/groups/{name}/events`, `GET /admin/connections`, `GET /admin/callbacks`, `GET
+/// /admin/store` (all with the admin key), and `GET /metrics` (without).
 void add_admin_endpoints(net::service& svc, std::shared_ptr<const admin_context> ctx);
 
 } // namespace herald::app

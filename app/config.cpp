@@ -717,6 +717,27 @@ std::string cookie_check(const std::string& value) {
              : std::string{};
 }
 
+} // namespace
+
+std::optional<std::string> parse_store_url(std::string_view text) {
+  if (text == "memory")
+    return std::string{};
+  constexpr std::string_view scheme = "sqlite:";
+  if (text.substr(0, scheme.size()) == scheme && text.size() > scheme.size())
+    return std::string{text.substr(scheme.size())};
+  return std::nullopt;
+}
+
+namespace {
+
+std::string store_check(const std::string& value) {
+  return parse_store_url(value) ? std::string{} : "must be \"memory\" or \"sqlite:PATH\"";
+}
+
+std::string store_sync_check(const std::string& value) {
+  return value == "normal" || value == "full" ? std::string{} : "must be \"normal\" or \"full\"";
+}
+
 std::string stream_secret_check(const std::string& value) {
   return !value.empty() && value.size() < 32
              ? "must be empty (a random secret per start) or at least 32 characters"
@@ -761,6 +782,9 @@ const std::vector<key_rule>& rules() {
       key("tasks.cancel_grace_ms", [](config& c) -> auto& { return c.tasks.supervisor.cancel_grace; }, 0, hour_ms),
       key("tasks.query_max_value_bytes", [](config& c) -> auto& { return c.tasks.query_max_value_bytes; }, 16, 64 * 1024),
       key("tasks.max_held_bytes", [](config& c) -> auto& { return c.tasks.registry.max_held_bytes; }, 64 * 1024, std::int64_t{1} << 48),
+      key("tasks.store", [](config& c) -> auto& { return c.tasks.store; }, 0, 0, store_check),
+      key("tasks.store_sync", [](config& c) -> auto& { return c.tasks.store_sync; }, 0, 0, store_sync_check),
+      key("tasks.store_max_bytes", [](config& c) -> auto& { return c.tasks.store_max_bytes; }, 0, std::int64_t{1} << 48),
 
       key("demo.enabled", [](config& c) -> auto& { return c.demo.enabled; }),
       key("demo.tick_ms", [](config& c) -> auto& { return c.demo.tick; }, 1, hour_ms),

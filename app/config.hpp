@@ -39,6 +39,15 @@ struct task_settings {
   /// is refused with 400: matching costs grow with the pattern (a run of it with `?` costs a
   /// machine word per 64 of its characters per character of the field). 16 to 65536.
   std::size_t query_max_value_bytes = 1024;
+  /// `tasks.store`: `memory` (nothing outlives the node) or `sqlite:PATH` (task records and
+  /// the event logs of per-task streams outlive restarts, SPEC §7).
+  std::string store = "memory";
+  /// `tasks.store_sync`: `normal` (survives the node's crash or kill) or `full` (each batch is
+  /// on the disk before it is acknowledged: survives a power loss, at a cost per batch).
+  std::string store_sync = "normal";
+  /// `tasks.store_max_bytes`: the store file's size at most (0: no bound); past it writes fail
+  /// as on a full disk and the node serves from memory.
+  std::uint64_t store_max_bytes = 0;
 };
 
 /// Who may stream a group, and who may publish into it.
@@ -147,6 +156,10 @@ struct config_result {
   bool help = false;
   std::string error;
 };
+
+/// `tasks.store`: the SQLite file of `sqlite:PATH`, empty for `memory`; nullopt for anything
+/// else.
+std::optional<std::string> parse_store_url(std::string_view text);
 
 /// Reads a JSON configuration document over `base`. Unknown keys, wrong types and values out
 /// of range are errors naming the key (`limits.body_limit_bytes: must be ...`).

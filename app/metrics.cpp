@@ -222,6 +222,24 @@ void route_series(net::prometheus_text& out, const metrics_input& in) {
   }
 }
 
+/// The durable store's series, only when there is one.
+void store_series(net::prometheus_text& out, const json::value& st) {
+  if (text(st, "Kind") != "sqlite")
+    return;
+  out.family("herald_store_failing", "gauge",
+             "1 while the task store cannot write (the node serves from memory).");
+  const auto* failing = member(st, "Failing").if_bool();
+  out.sample("herald_store_failing", {}, failing && *failing ? 1 : 0);
+  out.family("herald_store_batches_total", "counter", "Transactions the task store committed.");
+  out.sample("herald_store_batches_total", {}, number(st, "Batches"));
+  out.family("herald_store_writes_total", "counter", "Task changes the task store wrote.");
+  out.sample("herald_store_writes_total", {}, number(st, "Writes"));
+  out.family("herald_store_errors_total", "counter", "Task store batches that failed.");
+  out.sample("herald_store_errors_total", {}, number(st, "Errors"));
+  out.family("herald_store_file_bytes", "gauge", "The task store's file with its log, in bytes.");
+  out.sample("herald_store_file_bytes", {}, number(st, "FileBytes"));
+}
+
 void callback_series(net::prometheus_text& out, const json::value& cb) {
   out.family("herald_callbacks_pending", "gauge",
              "Completion callbacks not yet delivered, failed or refused.");
@@ -248,6 +266,7 @@ std::string render_metrics(const metrics_input& in) {
   group_series(out, in.groups, in);
   route_series(out, in);
   callback_series(out, in.callbacks);
+  store_series(out, in.store);
   return out.take();
 }
 

@@ -26,6 +26,8 @@ struct metrics_input {
   /// The callback sender's `inspect_atom` answer: deliveries pending, in flight and waiting,
   /// and the outcomes and attempts since start (null when it did not answer).
   boost::json::value callbacks;
+  /// The task store (`describe_store`); null or `Kind: memory` when there is none.
+  boost::json::value store;
 };
 
 /// The exposition text of the node's series.

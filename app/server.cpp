@@ -12,7 +12,9 @@
 #include "app/callback_sender.hpp"
 #include "app/command_runner.hpp"
 #include "app/ids.hpp"
+#include "app/sqlite_store.hpp"
 #include "app/sse_api.hpp"
+#include "app/store_writer.hpp"
 #include "app/task_api.hpp"
 #include "app/web_ui.hpp"
 #include "app/webhook_signature.hpp"
@@ -108,6 +110,11 @@ struct server::impl {
   /// Completion callbacks (SPEC §4.7): their HTTP client and the actor that owns them.
   std::shared_ptr<net::http_client> callback_client;
   callback_sender_actor callbacks;
+  /// The durable task store's writer (`tasks.store: "sqlite:PATH"`; null for `memory`), where
+  /// it writes, and how it is doing (`/ready`, `/metrics`, `GET /admin/store`).
+  actors::task_store_actor store;
+  std::string store_path;
+  std::shared_ptr<actors::store_health> store_health;
   actors::task_registry_actor registry;
   actors::sse_directory_actor sse_directory;
   std::shared_ptr<sse_context> sse;
@@ -139,6 +146,7 @@ struct server::impl {
   void shutdown();
   void stop_actors();
   void start_callbacks();
+  actors::registry_store open_store(actors::sse_links& links);
   std::shared_ptr<net::listener> listen(const std::string& bind, std::uint16_t port,
                                         std::shared_ptr<const net::service> svc);
   void start_admin();
@@ -148,22 +156,23 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
   auto& s = *impl_;
   log::set_level(s.cfg.log_level);
   // The registry publishes task events into groups, and per-task streams replay from the
-  // registry: each needs the other, so the directory learns the registry by message.
+  // registry: each needs the other, so the registry introduces itself to the directory as it
+  // starts, before its first event.
   actors::sse_links group_links;
   group_links.latency = s.publish_latency;
   // Per-task event ids carry the node's start time, so a restarted node's are never taken
-  // for a continuation.
+  // for a continuation; with a store, the store's epoch instead, since its tasks' streams do
+  // continue (open_store).
   group_links.task_epoch =
       static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                      std::chrono::system_clock::now().time_since_epoch())
                                      .count());
+  auto store = s.open_store(group_links);
   s.sse_directory = actors::spawn_sse_directory(s.system, s.cfg.sse.groups, group_links);
   s.start_callbacks();
-  s.registry =
-      actors::spawn_task_registry(s.system, s.cfg.tasks.registry, s.sse_directory, s.callbacks);
+  s.registry = actors::spawn_task_registry(s.system, s.cfg.tasks.registry, s.sse_directory,
+                                           s.callbacks, std::move(store));
   caf::anon_send(s.callbacks, caf::put_atom::value, s.registry);
-  caf::anon_send(s.sse_directory, caf::put_atom::value,
-                 actors::task_replay_source_actor{s.registry});
   s.sse = std::make_shared<sse_context>();
   s.sse->cfg = s.cfg.sse;
   s.sse->directory = s.sse_directory;
@@ -189,6 +198,14 @@ server::server(config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
       [state = impl_.get()](const net::request_context&) {
         if (state->draining.load(std::memory_order_relaxed))
           return net::error_response(net::http_error::shutting_down);
+        // A store that cannot write: this node still serves, but what it acknowledges is not
+        // kept, so a balancer should prefer another.
+        if (state->store_health && state->store_health->failing.load(std::memory_order_relaxed)) {
+          boost::json::object body{
+              {"status", "not ready"},
+              {"reason", "task store failing: " + state->store_health->last_error()}};
+          return net::json_response(net::status::service_unavailable, body);
+        }
         return net::make_response(net::status::ok, R"({"status":"ready"})", "application/json");
       },
       route_access::open());
@@ -458,6 +475,31 @@ void server::impl::start_callbacks() {
   callbacks = spawn_callback_sender(system, {cfg.callbacks, shared_allow, callback_client});
 }
 
+/// Opens the store named by `tasks.store` and reads what it holds (throws `store_error`, which
+/// stops start-up, when it cannot); nothing for `memory`. Per-task event ids then carry the
+/// store's epoch, so that a stream resumes across restarts.
+actors::registry_store server::impl::open_store(actors::sse_links& links) {
+  actors::registry_store out;
+  auto path = parse_store_url(cfg.tasks.store).value_or(std::string{});
+  if (path.empty())
+    return out;
+  auto started = std::chrono::steady_clock::now();
+  auto db = std::make_shared<sqlite_store>(
+      sqlite_options{path, cfg.tasks.store_sync == "full", cfg.tasks.store_max_bytes});
+  out.restored = db->load();
+  links.task_epoch = db->epoch();
+  store_path = path;
+  store_health = std::make_shared<actors::store_health>();
+  out.actor = spawn_store_writer(system, std::move(db), store_health);
+  store = out.actor;
+  log::info("task store ", path, ": ", out.restored.size(), " task(s) read in ",
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                  started)
+                .count(),
+            " ms");
+  return out;
+}
+
 void server::impl::start_admin() {
   auto ctx = std::make_shared<admin_context>();
   ctx->key = cfg.admin.key;
@@ -466,6 +508,9 @@ void server::impl::start_admin() {
   ctx->directory = caf::actor_cast<caf::actor>(sse_directory);
   ctx->supervisors = supervisors;
   ctx->callbacks = caf::actor_cast<caf::actor>(callbacks);
+  ctx->store = [health = store_health, path = store_path] {
+    return describe_store(health.get(), path);
+  };
   ctx->sse = sse;
   ctx->latency = publish_latency;
   ctx->top_groups = cfg.admin.metrics_top_groups;
@@ -633,6 +678,10 @@ void server::impl::stop_actors() {
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   if (registry)
     caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  // After the registry: what it sent before it stopped is written first.
+  if (store)
+    caf::anon_send_exit(store, caf::exit_reason::user_shutdown);
+  store = nullptr;
   if (sse_directory)
     caf::anon_send_exit(sse_directory, caf::exit_reason::user_shutdown);
   supervisors.clear();

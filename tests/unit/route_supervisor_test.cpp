@@ -70,6 +70,8 @@ task_registry_actor::behavior_type fake_registry(fake_registry_actor self,
       [&l](crashed_atom, const std::string& id, const std::string& reason) {
         l.crashed.emplace_back(id, reason);
       },
+      [](herald::actors::stored_atom, std::uint64_t, bool) {},
+      [](caf::flush_atom) {},
       [](herald::actors::callback_atom, const std::string&, herald::actors::callback_info&) {},
       [](caf::get_atom, task_lookup& q) {
         q.reply(task_reply{task_error::not_found, q.id, {}});
