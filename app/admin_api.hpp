@@ -27,6 +27,8 @@ struct node_counters {
   std::size_t open_connections = 0;
   std::uint64_t accepted = 0;
   std::uint64_t refused = 0;
+  /// Requests answered 429 for their address's rate (`limits.requests_per_second_per_ip`).
+  std::uint64_t rate_limited = 0;
   /// Answers by status class: [0] 1xx ... [4] 5xx.
   std::array<std::uint64_t, 5> responses{};
   double uptime_seconds = 0;

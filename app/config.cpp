@@ -757,6 +757,9 @@ const std::vector<key_rule>& rules() {
       key("shutdown_grace_ms", [](config& c) -> auto& { return c.shutdown_grace; }, 0, 10 * 60'000),
 
       key("limits.max_connections", [](config& c) -> auto& { return c.limits.max_connections; }, 1, 1'000'000),
+      key("limits.max_connections_per_ip", [](config& c) -> auto& { return c.limits.max_connections_per_ip; }, 0, 1'000'000),
+      key("limits.requests_per_second_per_ip", [](config& c) -> auto& { return c.limits.requests_per_second_per_ip; }, 0, 1'000'000),
+      key("limits.request_burst_per_ip", [](config& c) -> auto& { return c.limits.request_burst_per_ip; }, 0, 10'000'000),
       key("limits.header_limit_bytes", [](config& c) -> auto& { return c.limits.header_limit; }, 1024, 1024 * 1024),
       key("limits.body_limit_bytes", [](config& c) -> auto& { return c.limits.body_limit; }, 0, std::int64_t{1} << 32),
       key("limits.chunk_framing_limit_bytes", [](config& c) -> auto& { return c.limits.chunk_framing_limit; }, 64, 1024 * 1024),

@@ -92,8 +92,12 @@ void node_series(net::prometheus_text& out, const node_counters& n) {
              "Connections accepted by the public listener.");
   out.sample("herald_connections_accepted_total", {}, static_cast<double>(n.accepted));
   out.family("herald_connections_refused_total", "counter",
-             "Connections refused with 503 because max_connections were open.");
+             "Connections refused: 503 past max_connections, 429 past max_connections_per_ip.");
   out.sample("herald_connections_refused_total", {}, static_cast<double>(n.refused));
+  out.family("herald_http_rate_limited_total", "counter",
+             "Requests answered 429 because their address passed "
+             "limits.requests_per_second_per_ip.");
+  out.sample("herald_http_rate_limited_total", {}, static_cast<double>(n.rate_limited));
   out.family("herald_http_responses_total", "counter",
              "Responses of the public listener by status class (event streams count once).");
   static constexpr std::array<std::string_view, 5> classes{"1xx", "2xx", "3xx", "4xx", "5xx"};

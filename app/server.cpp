@@ -148,7 +148,8 @@ struct server::impl {
   void start_callbacks();
   actors::registry_store open_store(actors::sse_links& links);
   std::shared_ptr<net::listener> listen(const std::string& bind, std::uint16_t port,
-                                        std::shared_ptr<const net::service> svc);
+                                        std::shared_ptr<const net::service> svc,
+                                        std::shared_ptr<net::client_limits> clients = nullptr);
   void start_admin();
 };
 
@@ -421,7 +422,14 @@ void server::start() {
     throw std::logic_error("server already started");
   raise_file_limit();
   std::signal(SIGPIPE, SIG_IGN);
-  s.listener = s.listen(s.cfg.bind, s.cfg.port, s.service);
+  // Per-address bounds apply to the public listener only: the admin port's clients are the
+  // operators' own tools.
+  std::shared_ptr<net::client_limits> clients;
+  if (s.cfg.limits.max_connections_per_ip > 0 || s.cfg.limits.requests_per_second_per_ip > 0)
+    clients = std::make_shared<net::client_limits>(s.cfg.limits.max_connections_per_ip,
+                                                   s.cfg.limits.requests_per_second_per_ip,
+                                                   s.cfg.limits.request_burst_per_ip);
+  s.listener = s.listen(s.cfg.bind, s.cfg.port, s.service, std::move(clients));
   if (s.cfg.admin.enabled)
     s.start_admin();
   s.listener->start();
@@ -437,7 +445,8 @@ void server::start() {
 }
 
 std::shared_ptr<net::listener> server::impl::listen(const std::string& bind, std::uint16_t port,
-                                                    std::shared_ptr<const net::service> svc) {
+                                                    std::shared_ptr<const net::service> svc,
+                                                    std::shared_ptr<net::client_limits> clients) {
   asio::ip::tcp::endpoint endpoint{asio::ip::make_address(bind), port};
   try {
     return std::make_shared<net::listener>(
@@ -445,7 +454,7 @@ std::shared_ptr<net::listener> server::impl::listen(const std::string& bind, std
         [&system = system, svc = std::move(svc)](std::shared_ptr<net::session> session) {
           actors::spawn_connection(system, std::move(session), svc);
         },
-        [](std::string_view what) { log::warn(what); });
+        [](std::string_view what) { log::warn(what); }, std::move(clients));
   } catch (const boost::system::system_error& e) {
     throw std::system_error(e.code(), "cannot listen on " + bind + ":" + std::to_string(port));
   }
@@ -532,6 +541,8 @@ void server::impl::start_admin() {
       n.open_connections = sessions.size();
       n.accepted = sessions.accepted();
       n.refused = strong->refused();
+      if (const auto* clients = strong->clients())
+        n.rate_limited = clients->refused_requests();
       for (unsigned c = 1; c <= 5; ++c)
         n.responses[c - 1] = sessions.responses(c);
     }

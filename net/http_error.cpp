@@ -28,6 +28,9 @@ status status_of(http_error e) noexcept {
   case http_error::too_many_connections:
   case http_error::shutting_down:
     return status::service_unavailable;
+  case http_error::too_many_client_connections:
+  case http_error::too_many_requests:
+    return status::too_many_requests;
   case http_error::invalid_json:
   case http_error::invalid_parameter:
     return status::bad_request;
@@ -65,6 +68,10 @@ std::string_view message_of(http_error e) noexcept {
     return "Method not allowed";
   case http_error::too_many_connections:
     return "Too many connections";
+  case http_error::too_many_client_connections:
+    return "Too many connections from this address";
+  case http_error::too_many_requests:
+    return "Too many requests from this address; retry later";
   case http_error::shutting_down:
     return "Server is shutting down";
   case http_error::invalid_json:
@@ -96,6 +103,7 @@ bool closes_connection(http_error e) noexcept {
   case http_error::body_too_large:
   case http_error::request_timeout:
   case http_error::too_many_connections:
+  case http_error::too_many_client_connections:
   case http_error::shutting_down:
     return true;
   default:

@@ -25,13 +25,16 @@ enum class http_error {
   not_found,            ///< no route has this path
   method_not_allowed,   ///< a route has this path, not with this method
   too_many_connections, ///< over `limits::max_connections`
-  shutting_down,        ///< the node is draining
-  invalid_json,         ///< a body that must be JSON is not
-  invalid_parameter,    ///< a query parameter out of its range (the message says which)
-  not_acceptable,       ///< `Accept` names no representation the endpoint produces
-  unauthorized,         ///< a key is required and none, or a wrong one, was given
-  invalid_name,         ///< a group name or id with control characters or invalid UTF-8
-  internal,             ///< a handler failed; the details go to the log, not the client
+  /// over `limits.max_connections_per_ip` for the client's address
+  too_many_client_connections,
+  too_many_requests, ///< over `limits.requests_per_second_per_ip` for the client's address
+  shutting_down,     ///< the node is draining
+  invalid_json,      ///< a body that must be JSON is not
+  invalid_parameter, ///< a query parameter out of its range (the message says which)
+  not_acceptable,    ///< `Accept` names no representation the endpoint produces
+  unauthorized,      ///< a key is required and none, or a wrong one, was given
+  invalid_name,      ///< a group name or id with control characters or invalid UTF-8
+  internal,          ///< a handler failed; the details go to the log, not the client
 };
 
 /// The HTTP status that carries `e`.

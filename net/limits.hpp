@@ -11,6 +11,14 @@ namespace herald::net {
 struct limits {
   /// Connections served at once; the one after answers 503 and is closed.
   std::size_t max_connections = 10'000;
+  /// Connections of one client address at once on the public listener (an IPv6 client's
+  /// /64); the one after answers 429 and is closed. 0: no bound (the default).
+  std::size_t max_connections_per_ip = 0;
+  /// Requests per second of one client address on the public listener, as a token bucket of
+  /// `request_burst_per_ip` tokens (0: one second's worth); past it a request answers 429
+  /// with `Retry-After`. 0: no bound (the default).
+  std::uint32_t requests_per_second_per_ip = 0;
+  std::uint32_t request_burst_per_ip = 0;
   /// Request line plus header fields, in bytes (SPEC: larger answers 431).
   std::uint32_t header_limit = 16 * 1024;
   /// Request body, in bytes (SPEC: larger answers 413).

@@ -14,25 +14,35 @@ using boost::system::error_code;
 
 namespace {
 
-/// The bytes of the 503 sent to connections over the limit, built once.
+/// The bytes of an answer to a connection refused for `e`, with `Retry-After: 1`.
+std::string refusal_of(http_error e) {
+  auto res = error_response(e);
+  res.set(http::field::retry_after, "1");
+  std::string out;
+  serialize_response(res, framing{11, false, false}, out);
+  return out;
+}
+
+/// The 503 sent to connections over `max_connections`, built once.
 const std::string& refusal_bytes() {
-  static const std::string bytes = [] {
-    auto res = error_response(http_error::too_many_connections);
-    res.set(http::field::retry_after, "1");
-    std::string out;
-    serialize_response(res, framing{11, false, false}, out);
-    return out;
-  }();
+  static const std::string bytes = refusal_of(http_error::too_many_connections);
+  return bytes;
+}
+
+/// The 429 sent to a connection whose address has `max_connections_per_ip` open, built once.
+const std::string& client_refusal_bytes() {
+  static const std::string bytes = refusal_of(http_error::too_many_client_connections);
   return bytes;
 }
 
 } // namespace
 
 listener::listener(asio::io_context& ioc, const tcp::endpoint& endpoint, const limits& lim,
-                   session_handler on_session, error_reporter on_error)
+                   session_handler on_session, error_reporter on_error,
+                   std::shared_ptr<client_limits> clients)
     : ioc_(ioc), acceptor_(asio::make_strand(ioc)), backoff_(acceptor_.get_executor()),
       limits_(lim), on_session_(std::move(on_session)), on_error_(std::move(on_error)),
-      registry_(std::make_shared<session_registry>()) {
+      registry_(std::make_shared<session_registry>()), clients_(std::move(clients)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -76,20 +86,24 @@ void listener::on_accept(error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (registry_->size() >= limits_.max_connections)
-    refuse(std::move(socket));
-  else {
+  if (registry_->size() >= limits_.max_connections) {
+    refuse(std::move(socket), refusal_bytes());
+  } else if (error_code peer_ec; clients_ && clients_->limits_connections() &&
+                                 !clients_->open(socket.remote_endpoint(peer_ec).address())) {
+    refuse(std::move(socket), client_refusal_bytes());
+  } else {
     auto s = std::make_shared<session>(std::move(socket), limits_);
     s->attach_registry(registry_);
+    if (clients_)
+      s->attach_client_limits(clients_);
     on_session_(std::move(s));
   }
   do_accept();
 }
 
-void listener::refuse(tcp::socket socket) {
+void listener::refuse(tcp::socket socket, const std::string& bytes) {
   refused_.fetch_add(1, std::memory_order_relaxed);
   auto sock = std::make_shared<tcp::socket>(std::move(socket));
-  const auto& bytes = refusal_bytes();
   asio::async_write(*sock, asio::buffer(bytes), [sock](error_code, std::size_t) {
     error_code ignored;
     sock->shutdown(tcp::socket::shutdown_both, ignored);

@@ -1,5 +1,6 @@
 #include "net/session.hpp"
 
+#include "net/client_limits.hpp"
 #include "net/responses.hpp"
 #include "net/session_registry.hpp"
 #include "net/text.hpp"
@@ -44,14 +45,20 @@ session::session(tcp::socket socket, const limits& lim)
 }
 
 session::~session() {
-  // A session dropped before it ever ran still leaves the registry.
+  // A session dropped before it ever ran still leaves the registry (and its address's count).
   if (registry_ && !closed_)
     registry_->remove(id_);
+  if (clients_ && !closed_)
+    clients_->close(peer_.address());
 }
 
 void session::attach_registry(std::shared_ptr<session_registry> registry) {
   registry_ = std::move(registry);
   registry_->add(id_, weak_from_this());
+}
+
+void session::attach_client_limits(std::shared_ptr<client_limits> clients) {
+  clients_ = std::move(clients);
 }
 
 void session::set_owner(std::shared_ptr<const connection_owner> owner) {
@@ -209,6 +216,15 @@ void session::deliver() {
   const auto& req = reader_.get();
   framing_ = {req.version(), req.keep_alive(), req.method() == verb::head};
   ++requests_;
+  // Over its address's rate: answered here, on the I/O thread, before any actor sees it; the
+  // connection stays (a browser's burst should not cost it its keep-alive).
+  if (clients_ && clients_->limits_requests())
+    if (auto wait = clients_->request(peer_.address(), clock::now())) {
+      auto res = error_response(http_error::too_many_requests);
+      res.set(http::field::retry_after, std::to_string(wait->count()));
+      do_respond(std::move(res));
+      return;
+    }
   if (observer_)
     observer_->on_request(reader_.release());
 }
@@ -475,6 +491,8 @@ void session::do_close() {
   socket_.close(ignored);
   if (registry_)
     registry_->remove(id_);
+  if (clients_)
+    clients_->close(peer_.address());
   if (auto obs = std::move(observer_))
     obs->on_closed();
 }

@@ -22,6 +22,7 @@ namespace herald::net {
 
 class connection_owner;
 class session_registry;
+class client_limits;
 
 /// What a session reports to its owner (the connection actor). Called on the session's strand;
 /// implementations forward the event as a message and return at once.
@@ -105,6 +106,12 @@ class session : public std::enable_shared_from_this<session> {
   /// Counts this session in `registry` until it closes (called by the listener).
   void attach_registry(std::shared_ptr<session_registry> registry);
 
+  /// The bounds of its client's address: the connection was counted by the listener (when
+  /// they bound connections) and is uncounted when it closes; each request takes a token
+  /// (when they bound the rate), and one that finds none is answered 429 with `Retry-After`,
+  /// the connection kept.
+  void attach_client_limits(std::shared_ptr<client_limits> clients);
+
   /// Records the session's owner in its registry (see `session_registry::owners`).
   void set_owner(std::shared_ptr<const connection_owner> owner);
 
@@ -164,6 +171,7 @@ class session : public std::enable_shared_from_this<session> {
   tcp::socket socket_;
   const limits& limits_;
   std::shared_ptr<session_registry> registry_;
+  std::shared_ptr<client_limits> clients_;
   std::shared_ptr<session_observer> observer_;
   tcp::endpoint peer_;
   std::uint64_t id_;

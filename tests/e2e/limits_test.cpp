@@ -5,12 +5,16 @@
 #include "support/in_process_node.hpp"
 #include "support/node_process.hpp"
 
+#include <arpa/inet.h>
 #include <boost/json/parse.hpp>
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <memory>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace herald::test;
@@ -47,9 +51,102 @@ std::size_t send_until_answered(connection& c, std::string_view head, char fille
   return sent;
 }
 
+/// `GET /health` to 127.0.0.1:`port` from another loopback address, `source` (Linux routes all
+/// of 127.0.0.0/8 to the loopback interface); the status, or 0 when refused or closed.
+unsigned health_from(const char* source, std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  BOOST_REQUIRE(fd >= 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  ::inet_pton(AF_INET, source, &from.sin_addr);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+  unsigned status = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0 &&
+      ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0) {
+    auto req = get_request("/health");
+    timeval tv{3, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+      char buf[512];
+      auto n = ::recv(fd, buf, sizeof buf, 0);
+      std::string_view head{buf, n > 12 ? static_cast<std::size_t>(n) : 0};
+      if (head.substr(0, 9) == "HTTP/1.1 ")
+        status = static_cast<unsigned>(std::stoi(std::string{head.substr(9, 3)}));
+    }
+  }
+  ::close(fd);
+  return status;
+}
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(limits)
+
+BOOST_AUTO_TEST_CASE(
+    connections_over_the_per_address_bound_get_429_and_other_addresses_do_not_count) {
+  node_process node{R"({"limits": {"max_connections_per_ip": 3}})"};
+  std::vector<std::unique_ptr<connection>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<connection>(node.port()));
+    BOOST_REQUIRE(held.back()->exchange(get_request("/health")).result_int() == 200);
+  }
+  {
+    connection extra{node.port()};
+    auto res = extra.read_response(3s);
+    BOOST_TEST(res.result_int() == 429);
+    BOOST_TEST(error_of(res) == "Too many connections from this address");
+    BOOST_TEST(res[http::field::retry_after] == "1");
+    BOOST_TEST(extra.wait_closed(3s));
+  }
+  // Another address has its own count; the held ones keep working.
+  BOOST_TEST(health_from("127.0.0.2", node.port()) == 200u);
+  for (auto& c : held)
+    BOOST_TEST(c->exchange(get_request("/health")).result_int() == 200);
+  // A connection that closes gives its place back.
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    connection again{node.port()};
+    again.send(get_request("/health"));
+    served = again.read_response(2s).result_int() == 200;
+    if (!served)
+      std::this_thread::sleep_for(20ms);
+  }
+  BOOST_TEST(served);
+}
+
+BOOST_AUTO_TEST_CASE(requests_over_the_per_address_rate_get_429_and_keep_their_connection) {
+  node_process node{R"({"limits": {"requests_per_second_per_ip": 5, "request_burst_per_ip": 5}})"};
+  connection c{node.port()};
+  int ok = 0;
+  herald::net::response refused;
+  for (int i = 0; i < 20; ++i) {
+    auto res = c.exchange(get_request("/health"));
+    if (res.result_int() == 200) {
+      ++ok;
+      continue;
+    }
+    refused = std::move(res);
+    break;
+  }
+  // The burst, give or take the tokens that refilled while it was sent.
+  BOOST_TEST(ok >= 5);
+  BOOST_TEST(ok <= 7);
+  BOOST_TEST(refused.result_int() == 429);
+  BOOST_TEST(error_of(refused) == "Too many requests from this address; retry later");
+  BOOST_TEST(refused[http::field::retry_after] == "1");
+  // Another address is not held back by this one.
+  BOOST_TEST(health_from("127.0.0.3", node.port()) == 200u);
+  // The same connection, after the wait it was told.
+  std::this_thread::sleep_for(1100ms);
+  BOOST_TEST(c.exchange(get_request("/health")).result_int() == 200);
+  // Counted for /metrics.
+  auto scrape = http_get(node.admin_port(), "/metrics");
+  BOOST_TEST(scrape.body().find("herald_http_rate_limited_total 1") != std::string::npos);
+}
 
 BOOST_AUTO_TEST_CASE(a_malformed_request_gets_400_and_the_connection_closes) {
   node_process node;

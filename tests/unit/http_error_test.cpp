@@ -55,6 +55,8 @@ const row table[] = {
     {http_error::not_found, 404, false},
     {http_error::method_not_allowed, 405, false},
     {http_error::too_many_connections, 503, true},
+    {http_error::too_many_client_connections, 429, true},
+    {http_error::too_many_requests, 429, false},
     {http_error::shutting_down, 503, true},
     {http_error::invalid_json, 400, false},
     {http_error::invalid_parameter, 400, false},
