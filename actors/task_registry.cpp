@@ -185,6 +185,17 @@ template <class F> void when_written(registry_state& st, F&& f) {
     st.held_back.emplace_back(st.issued, std::function<void()>(std::forward<F>(f)));
 }
 
+/// `value` as the answer to the message being handled, once the store has written every
+/// change sent so far (at once when it is up to date).
+template <class T> caf::result<T> answer_when_written(registry_actor* self, T value) {
+  auto& st = self->state;
+  if (st.written == st.issued)
+    return value;
+  auto promise = self->make_response_promise<T>();
+  when_written(st, [promise, value]() mutable { promise.deliver(value); });
+  return promise;
+}
+
 /// Numbers a change for the store and queues it; the first of a batch asks for the flush,
 /// which comes after every message already waiting.
 template <class Change> void stage(registry_actor* self, std::uint64_t row, Change&& change) {
@@ -769,11 +780,7 @@ caf::result<registration_result> on_register(registry_actor* self, task_registra
   // Registered before it is acknowledged; with a store, written before it is acknowledged.
   e.row = ++st.last_row;
   store_record(self, e);
-  if (st.written == st.issued)
-    return registration_result{};
-  auto promise = self->make_response_promise<registration_result>();
-  when_written(st, [promise]() mutable { promise.deliver(registration_result{}); });
-  return promise;
+  return answer_when_written(self, registration_result{});
 }
 
 void on_started(registry_actor* self, const std::string& id, caf::timestamp at) {
@@ -976,11 +983,7 @@ caf::result<bool> on_shutdown(registry_actor* self) {
   for (auto& [id, e] : st.tasks)
     abort_task(self, e, "Aborted by System");
   // Answered (when asked) once every terminal event is on its way to its group, and written.
-  if (st.written == st.issued)
-    return true;
-  auto promise = self->make_response_promise<bool>();
-  when_written(st, [promise]() mutable { promise.deliver(true); });
-  return promise;
+  return answer_when_written(self, true);
 }
 
 /// Takes back the tasks the store held at start. Finished ones are retained for what is left
@@ -1014,14 +1017,16 @@ void restore(registry_actor* self, std::vector<restored_task> restored) {
     }
     e.record_bytes = record_bytes(e.record);
     reweigh(st, e);
+    // A callback under way is not sent again: it failed with the node.
+    const bool undelivered = e.record.callback && e.record.callback->state == "Running";
+    if (undelivered)
+      e.record.callback = std::make_shared<const callback_info>(
+          callback_info{e.record.callback->url, e.record.callback->tentative, "Failed",
+                        "the node restarted before it was delivered"});
     if (!is_terminal(e.record.state)) {
       // Its last progress is the last one its stream carried.
       if (e.published_progress)
         e.record.progress = e.published_progress->to_number<double>();
-      if (e.record.callback && e.record.callback->state == "Running")
-        e.record.callback = std::make_shared<const callback_info>(
-            callback_info{e.record.callback->url, e.record.callback->tentative, "Failed",
-                          "the node restarted before it was delivered"});
       set_state(st, e.record, task_state::aborted);
       e.record.error = restart_error;
       e.record.completed = now;
@@ -1029,12 +1034,8 @@ void restore(registry_actor* self, std::vector<restored_task> restored) {
       ++aborted;
       continue;
     }
-    if (e.record.callback && e.record.callback->state == "Running") {
-      e.record.callback = std::make_shared<const callback_info>(
-          callback_info{e.record.callback->url, e.record.callback->tentative, "Failed",
-                        "the node restarted before it was delivered"});
+    if (undelivered)
       store_record(self, e);
-    }
     auto ended = e.record.completed.value_or(e.record.creation);
     auto left = std::chrono::duration_cast<steady::duration>(ended + st.settings.retention - now);
     if (left <= steady::duration::zero()) {

@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <chrono>
 #include <limits>
 #include <map>
@@ -136,15 +137,15 @@ sqlite_store::sqlite_store(const sqlite_options& options) : path_(options.path) 
     // checkpoint copy such a page back once for many commits.
     exec("PRAGMA wal_autocheckpoint=8192");
     // A damaged file is refused here rather than found half-way through a load.
-    auto* check = prepare("PRAGMA quick_check");
+    auto check = prepare("PRAGMA quick_check");
     std::string verdict;
-    while (sqlite3_step(check) == SQLITE_ROW) {
+    int rc = SQLITE_ROW;
+    while ((rc = sqlite3_step(check.get())) == SQLITE_ROW) {
       if (!verdict.empty())
         verdict += "; ";
-      verdict += column_text(check, 0);
+      verdict += column_text(check.get(), 0);
     }
-    int done = sqlite3_finalize(check);
-    if (done != SQLITE_OK)
+    if (rc != SQLITE_DONE)
       throw store_error(sqlite3_errmsg(db_));
     if (verdict != "ok")
       throw store_error("integrity check failed: " + verdict);
@@ -163,39 +164,39 @@ sqlite_store::sqlite_store(const sqlite_options& options) : path_(options.path) 
          "kind INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,"
          "PRIMARY KEY(task, seq)) WITHOUT ROWID");
     // The schema's version and the file's epoch, written once.
-    auto* get = prepare("SELECT key, value FROM meta");
+    auto get = prepare("SELECT key, value FROM meta");
     std::map<std::string, std::string> meta;
-    while (sqlite3_step(get) == SQLITE_ROW)
-      meta[column_text(get, 0)] = column_text(get, 1);
-    sqlite3_finalize(get);
+    while (sqlite3_step(get.get()) == SQLITE_ROW)
+      meta[column_text(get.get(), 0)] = column_text(get.get(), 1);
     if (auto it = meta.find("schema");
         it != meta.end() && it->second != std::to_string(schema_version))
       throw store_error("written by another version of herald (schema " + it->second +
                         ", this one reads " + std::to_string(schema_version) + ")");
     if (auto it = meta.find("epoch"); it != meta.end()) {
-      epoch_ = std::stoull(it->second);
+      const auto& text = it->second;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), epoch_);
+      if (ec != std::errc{} || end != text.data() + text.size() || epoch_ == 0)
+        throw store_error("its epoch cannot be read (\"" + text + "\")");
     } else {
       std::random_device rd;
       epoch_ = (std::uint64_t{rd()} << 32 | rd()) & ((std::uint64_t{1} << 53) - 1);
-      auto* set = prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
+      auto set = prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
       for (auto [k, v] :
            {std::pair<std::string, std::string>{"schema", std::to_string(schema_version)},
             {"epoch", std::to_string(epoch_)}}) {
-        bind_text(set, 1, k);
-        bind_text(set, 2, v);
-        int step = sqlite3_step(set);
-        sqlite3_reset(set);
+        bind_text(set.get(), 1, k);
+        bind_text(set.get(), 2, v);
+        int step = sqlite3_step(set.get());
+        sqlite3_reset(set.get());
         if (step != SQLITE_DONE)
           throw store_error(sqlite3_errmsg(db_));
       }
-      sqlite3_finalize(set);
     }
     if (options.max_bytes > 0) {
-      auto* page_size = prepare("PRAGMA page_size");
+      auto page_size = prepare("PRAGMA page_size");
       std::int64_t bytes = 4096;
-      if (sqlite3_step(page_size) == SQLITE_ROW)
-        bytes = sqlite3_column_int64(page_size, 0);
-      sqlite3_finalize(page_size);
+      if (sqlite3_step(page_size.get()) == SQLITE_ROW)
+        bytes = sqlite3_column_int64(page_size.get(), 0);
       auto pages =
           std::max<std::uint64_t>(options.max_bytes / static_cast<std::uint64_t>(bytes), 8);
       exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
@@ -223,20 +224,23 @@ sqlite_store::~sqlite_store() {
   close();
 }
 
+void sqlite_store::finalizer::operator()(sqlite3_stmt* st) const noexcept {
+  sqlite3_finalize(st);
+}
+
 void sqlite_store::close() noexcept {
-  for (auto* st : {put_, event_, trim_, forget_task_, forget_events_})
-    sqlite3_finalize(st);
-  put_ = event_ = trim_ = forget_task_ = forget_events_ = nullptr;
+  for (auto* st : {&put_, &event_, &trim_, &forget_task_, &forget_events_})
+    st->reset();
   if (db_)
     sqlite3_close_v2(db_);
   db_ = nullptr;
 }
 
-sqlite3_stmt* sqlite_store::prepare(const char* sql) {
+sqlite_store::statement sqlite_store::prepare(const char* sql) {
   sqlite3_stmt* st = nullptr;
   if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK)
     throw store_error(sqlite3_errmsg(db_));
-  return st;
+  return statement{st};
 }
 
 void sqlite_store::exec(const char* sql) {
@@ -253,8 +257,9 @@ std::vector<actors::restored_task> sqlite_store::load() {
   std::unordered_map<std::uint64_t, std::size_t> index;
   // Tasks of one invoker on one route share one `Permission`, as they did before.
   std::unordered_map<std::string, std::shared_ptr<const actors::task_permission>> permissions;
-  auto* rows =
+  auto rows_statement =
       prepare(("SELECT " + std::string{task_columns} + " FROM tasks ORDER BY row").c_str());
+  auto* rows = rows_statement.get();
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(rows)) == SQLITE_ROW) {
     actors::restored_task t;
@@ -265,10 +270,8 @@ std::vector<actors::restored_task> sqlite_store::load() {
     r.method = column_text(rows, 3);
     r.url = column_text(rows, 4);
     auto state = sqlite3_column_int(rows, 5);
-    if (state < 0 || state > static_cast<int>(actors::task_state::aborted)) {
-      sqlite3_finalize(rows);
+    if (state < 0 || state > static_cast<int>(actors::task_state::aborted))
       bad_row(path_, r.id, "State");
-    }
     r.state = static_cast<actors::task_state>(state);
     r.cancellable = sqlite3_column_int(rows, 6) != 0;
     r.creation = time_of(sqlite3_column_int64(rows, 7));
@@ -281,10 +284,8 @@ std::vector<actors::restored_task> sqlite_store::load() {
       r.progress = sqlite3_column_double(rows, 11);
     if (!is_null(rows, 12)) {
       r.result = parse_json(column_text(rows, 12));
-      if (!r.result) {
-        sqlite3_finalize(rows);
+      if (!r.result)
         bad_row(path_, r.id, "Result");
-      }
     }
     if (!is_null(rows, 13))
       r.error = column_text(rows, 13);
@@ -295,10 +296,8 @@ std::vector<actors::restored_task> sqlite_store::load() {
       auto& shared = permissions[text];
       if (!shared)
         shared = read_permission(text);
-      if (!shared) {
-        sqlite3_finalize(rows);
+      if (!shared)
         bad_row(path_, r.id, "Permission");
-      }
       r.permission = shared;
     }
     if (!is_null(rows, 16)) {
@@ -316,10 +315,11 @@ std::vector<actors::restored_task> sqlite_store::load() {
     index.emplace(t.row, out.size());
     out.push_back(std::move(t));
   }
-  sqlite3_finalize(rows);
   if (rc != SQLITE_DONE)
     throw store_error("tasks.store: " + path_ + ": " + sqlite3_errmsg(db_));
-  auto* events = prepare("SELECT task, seq, kind, type, data FROM events ORDER BY task, seq");
+  auto events_statement =
+      prepare("SELECT task, seq, kind, type, data FROM events ORDER BY task, seq");
+  auto* events = events_statement.get();
   while ((rc = sqlite3_step(events)) == SQLITE_ROW) {
     auto row = static_cast<std::uint64_t>(sqlite3_column_int64(events, 0));
     auto it = index.find(row);
@@ -329,16 +329,13 @@ std::vector<actors::restored_task> sqlite_store::load() {
     ev.seq = static_cast<std::uint64_t>(sqlite3_column_int64(events, 1));
     auto kind = sqlite3_column_int(events, 2);
     auto data = parse_json(column_text(events, 4));
-    if (kind < 0 || kind > static_cast<int>(actors::task_stream_kind::completed) || !data) {
-      sqlite3_finalize(events);
+    if (kind < 0 || kind > static_cast<int>(actors::task_stream_kind::completed) || !data)
       bad_row(path_, out[it->second].record.id, "an event");
-    }
     ev.kind = static_cast<actors::task_stream_kind>(kind);
     ev.type = column_text(events, 3);
     ev.data = std::move(*data);
     out[it->second].log.push_back(std::move(ev));
   }
-  sqlite3_finalize(events);
   if (rc != SQLITE_DONE)
     throw store_error("tasks.store: " + path_ + ": " + sqlite3_errmsg(db_));
   return out;
@@ -364,7 +361,7 @@ void sqlite_store::rollback() noexcept {
 }
 
 void sqlite_store::put(std::uint64_t row, const task_record& r) {
-  auto* st = put_;
+  auto* st = put_.get();
   sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(row));
   bind_text(st, 2, r.id);
   bind_text(st, 3, r.route_id);
@@ -418,7 +415,7 @@ void sqlite_store::put(std::uint64_t row, const task_record& r) {
 }
 
 void sqlite_store::event(std::uint64_t row, const actors::task_stream_event& ev) {
-  auto* st = event_;
+  auto* st = event_.get();
   sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(row));
   sqlite3_bind_int64(st, 2, static_cast<std::int64_t>(ev.seq));
   sqlite3_bind_int(st, 3, static_cast<int>(ev.kind));
@@ -431,17 +428,18 @@ void sqlite_store::event(std::uint64_t row, const actors::task_stream_event& ev)
 }
 
 void sqlite_store::trim(std::uint64_t row, std::uint64_t up_to) {
-  sqlite3_bind_int64(trim_, 1, static_cast<std::int64_t>(row));
-  sqlite3_bind_int64(trim_, 2, static_cast<std::int64_t>(up_to));
-  int rc = sqlite3_step(trim_);
-  sqlite3_reset(trim_);
+  auto* st = trim_.get();
+  sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(row));
+  sqlite3_bind_int64(st, 2, static_cast<std::int64_t>(up_to));
+  int rc = sqlite3_step(st);
+  sqlite3_reset(st);
   if (rc != SQLITE_DONE)
     fail_write("event log trim");
 }
 
 void sqlite_store::forget(std::uint64_t row, bool with_events) {
-  for (auto* st : {forget_task_, forget_events_}) {
-    if (st == forget_events_ && !with_events)
+  for (auto* st : {forget_task_.get(), forget_events_.get()}) {
+    if (st == forget_events_.get() && !with_events)
       break;
     sqlite3_bind_int64(st, 1, static_cast<std::int64_t>(row));
     int rc = sqlite3_step(st);

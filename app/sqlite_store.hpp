@@ -81,7 +81,13 @@ class sqlite_store {
   std::uint64_t file_bytes() const;
 
  private:
-  sqlite3_stmt* prepare(const char* sql);
+  /// A prepared statement, finalized when it goes (also when a throw leaves early).
+  struct finalizer {
+    void operator()(sqlite3_stmt* st) const noexcept;
+  };
+  using statement = std::unique_ptr<sqlite3_stmt, finalizer>;
+
+  statement prepare(const char* sql);
   void exec(const char* sql);
   void close() noexcept;
   [[noreturn]] void fail_write(const char* what);
@@ -89,11 +95,11 @@ class sqlite_store {
   std::string path_;
   sqlite3* db_ = nullptr;
   std::uint64_t epoch_ = 0;
-  sqlite3_stmt* put_ = nullptr;
-  sqlite3_stmt* event_ = nullptr;
-  sqlite3_stmt* trim_ = nullptr;
-  sqlite3_stmt* forget_task_ = nullptr;
-  sqlite3_stmt* forget_events_ = nullptr;
+  statement put_;
+  statement event_;
+  statement trim_;
+  statement forget_task_;
+  statement forget_events_;
 };
 
 } // namespace herald::app

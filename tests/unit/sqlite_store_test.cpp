@@ -178,6 +178,13 @@ BOOST_AUTO_TEST_CASE(rows_that_cannot_be_trusted_stop_the_load) {
     app::sqlite_store db{{f.path()}};
     BOOST_CHECK_THROW(db.load(), app::store_error);
   }
+  // A damaged epoch is refused by name, not as a bare parse error.
+  tamper(f.path(), "UPDATE meta SET value = 'x1' WHERE key = 'epoch'");
+  BOOST_CHECK_EXCEPTION(app::sqlite_store({f.path()}), app::store_error,
+                        [](const app::store_error& e) {
+                          return std::string{e.what()}.find("epoch") != std::string::npos;
+                        });
+  tamper(f.path(), "UPDATE meta SET value = '12345' WHERE key = 'epoch'");
   // Another version's file is refused before anything is read.
   tamper(f.path(), "UPDATE meta SET value = '99' WHERE key = 'schema'");
   BOOST_CHECK_EXCEPTION(app::sqlite_store({f.path()}), app::store_error,
