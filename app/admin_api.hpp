@@ -32,6 +32,9 @@ struct node_counters {
   /// Answers by status class: [0] 1xx ... [4] 5xx.
   std::array<std::uint64_t, 5> responses{};
   double uptime_seconds = 0;
+  /// Actors alive in the node's actor system (connections, tasks, groups, supervisors...): a
+  /// leak shows as a count that does not come back down when the load stops.
+  std::size_t actors_running = 0;
 };
 
 /// What the admin endpoints ask.

@@ -86,6 +86,8 @@ void field_series(net::prometheus_text& out, const field_family (&families)[N], 
 void node_series(net::prometheus_text& out, const node_counters& n) {
   out.family("herald_uptime_seconds", "gauge", "Seconds since the node started.");
   out.sample("herald_uptime_seconds", {}, n.uptime_seconds);
+  out.family("herald_actors", "gauge", "Actors running in the node's actor system.");
+  out.sample("herald_actors", {}, static_cast<double>(n.actors_running));
   out.family("herald_connections", "gauge", "Open connections of the public listener.");
   out.sample("herald_connections", {}, static_cast<double>(n.open_connections));
   out.family("herald_connections_accepted_total", "counter",

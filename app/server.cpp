@@ -532,10 +532,12 @@ void server::impl::start_admin() {
           out.push_back(caf::actor_cast<caf::actor>(connection->actor()));
     return out;
   };
-  ctx->counters = [l = std::weak_ptr<net::listener>{listener}, started = started_at] {
+  ctx->counters = [l = std::weak_ptr<net::listener>{listener}, started = started_at,
+                   sys = &system] {
     node_counters n;
     n.uptime_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    n.actors_running = sys->registry().running();
     if (auto strong = l.lock()) {
       auto& sessions = strong->sessions();
       n.open_connections = sessions.size();

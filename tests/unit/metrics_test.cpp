@@ -89,6 +89,7 @@ BOOST_AUTO_TEST_CASE(every_series_is_rendered_from_the_snapshots) {
   in.node.refused = 1;
   in.node.responses = {0, 20, 0, 2, 1};
   in.node.uptime_seconds = 12.5;
+  in.node.actors_running = 42;
   in.registry = boost::json::parse(R"({"[POST]/a": {
       "States": {"NotStarted": 1, "Running": 2, "Completed": 3, "Failed": 0, "Aborted": 1},
       "Outcomes": {"Completed": 30, "Failed": 4, "Aborted": 5},
@@ -115,6 +116,7 @@ BOOST_AUTO_TEST_CASE(every_series_is_rendered_from_the_snapshots) {
   BOOST_TEST(m.value("herald_http_responses_total{code=\"2xx\"}") == 20);
   BOOST_TEST(m.value("herald_http_responses_total{code=\"5xx\"}") == 1);
   BOOST_TEST(m.value("herald_uptime_seconds") == 12.5);
+  BOOST_TEST(m.value("herald_actors") == 42);
   BOOST_TEST(m.value("herald_sse_groups") == 3);
   BOOST_TEST(m.value("herald_sse_open_groups") == 2);
   BOOST_TEST(m.value("herald_sse_max_groups") == 10);
