@@ -767,6 +767,7 @@ const std::vector<key_rule>& rules() {
       key("limits.body_timeout_ms", [](config& c) -> auto& { return c.limits.body_timeout; }, 10, hour_ms),
       key("limits.idle_timeout_ms", [](config& c) -> auto& { return c.limits.idle_timeout; }, 10, 24 * hour_ms),
       key("limits.write_timeout_ms", [](config& c) -> auto& { return c.limits.write_timeout; }, 10, hour_ms),
+      key("limits.stream_send_buffer_bytes", [](config& c) -> auto& { return c.limits.stream_send_buffer; }, 0, 64 * 1024 * 1024),
 
       key("sse.retry_ms", [](config& c) -> auto& { return c.sse.retry; }, 0, hour_ms),
       key("sse.heartbeat_ms", [](config& c) -> auto& { return c.sse.heartbeat; }, 100, hour_ms),

@@ -36,6 +36,11 @@ struct limits {
   std::chrono::milliseconds idle_timeout{60'000};
   /// A response that the peer does not drain within this is abandoned and the socket closed.
   std::chrono::milliseconds write_timeout{30'000};
+  /// An event stream's kernel send buffer (SO_SNDBUF; Linux doubles it), in bytes; 0 leaves
+  /// the kernel's autotuning, which lets one socket hold up to `net.ipv4.tcp_wmem`'s maximum
+  /// (4 MiB): a subscriber that stops reading would hold that much kernel memory besides its
+  /// `max_lag_bytes`, and a thousand of them would press on every connection of the machine.
+  std::uint32_t stream_send_buffer = 64 * 1024;
 };
 
 } // namespace herald::net

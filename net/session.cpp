@@ -320,6 +320,10 @@ void session::do_start_stream(stream_head h) {
   // Stream writes are tried at once (write_stream): the socket must never block.
   error_code nb;
   socket_.non_blocking(true, nb);
+  // A bounded kernel buffer: what a stalled subscriber can hold is this plus its lag bound.
+  if (limits_.stream_send_buffer > 0)
+    socket_.set_option(
+        asio::socket_base::send_buffer_size{static_cast<int>(limits_.stream_send_buffer)}, nb);
   if (h.lifetime.count() > 0)
     stream_end_ = clock::now() + h.lifetime;
   farewell_at_end_ = h.farewell_at_end;

@@ -33,6 +33,7 @@ std::string to_json(const config& c) {
       {"body_timeout_ms", c.limits.body_timeout.count()},
       {"idle_timeout_ms", c.limits.idle_timeout.count()},
       {"write_timeout_ms", c.limits.write_timeout.count()},
+      {"stream_send_buffer_bytes", c.limits.stream_send_buffer},
   };
   boost::json::object doc{
       {"bind", c.bind},
@@ -56,7 +57,8 @@ bool same(const config& a, const config& b) {
          a.limits.header_timeout == b.limits.header_timeout &&
          a.limits.body_timeout == b.limits.body_timeout &&
          a.limits.idle_timeout == b.limits.idle_timeout &&
-         a.limits.write_timeout == b.limits.write_timeout;
+         a.limits.write_timeout == b.limits.write_timeout &&
+         a.limits.stream_send_buffer == b.limits.stream_send_buffer;
 }
 
 /// The documented ranges (app/config.cpp is the authority; README repeats them).

@@ -123,7 +123,8 @@ const char* const full_document = R"({
     "header_timeout_ms": 1000,
     "body_timeout_ms": 2000,
     "idle_timeout_ms": 3000,
-    "write_timeout_ms": 4000
+    "write_timeout_ms": 4000,
+    "stream_send_buffer_bytes": 0
   }
 })";
 
@@ -149,6 +150,7 @@ BOOST_AUTO_TEST_CASE(defaults_are_the_documented_ones) {
   BOOST_TEST(c.limits.body_timeout.count() == 30'000);
   BOOST_TEST(c.limits.idle_timeout.count() == 60'000);
   BOOST_TEST(c.limits.write_timeout.count() == 30'000);
+  BOOST_TEST(c.limits.stream_send_buffer == 65536u);
 }
 
 BOOST_AUTO_TEST_CASE(empty_document_keeps_the_defaults) {
@@ -185,6 +187,7 @@ BOOST_AUTO_TEST_CASE(full_document_sets_every_field) {
   BOOST_TEST(c.limits.body_timeout.count() == 2000);
   BOOST_TEST(c.limits.idle_timeout.count() == 3000);
   BOOST_TEST(c.limits.write_timeout.count() == 4000);
+  BOOST_TEST(c.limits.stream_send_buffer == 0u);
 }
 
 BOOST_AUTO_TEST_CASE(document_overrides_only_its_keys_over_the_base) {
