@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -427,14 +428,18 @@ void hub_publisher(const load_context& ctx, double per_second) {
   }
 }
 
-void hub_reader(const load_context& ctx) {
+namespace {
+
+/// Follows the stream `target` until the run stops: reads it for `min` to `min + spread`,
+/// drops it and resumes with `last_id`, which `take` (called with each event) keeps up to
+/// date. Counts the resumes in `resumes` (when given).
+void follow_resuming(const load_context& ctx, const std::string& target, milliseconds min,
+                     milliseconds spread, const std::string& last_id,
+                     const std::function<void(const test::sse_message&)>& take,
+                     std::atomic<std::uint64_t>* resumes) {
   std::mt19937_64 rng{ctx.seed};
-  std::string last_id;
-  std::uint64_t last_n = 0;
-  std::optional<actors::sse_position> last_pos;
   while (!stopped(ctx)) {
     std::string extra = last_id.empty() ? "" : "Last-Event-ID: " + last_id + "\r\n";
-    auto target = "/sse/" + ctx.hub_group;
     try {
       test::sse_stream s{ctx.port, target, extra};
       if (!s.read_head(5s) || s.status() != 200) {
@@ -442,31 +447,16 @@ void hub_reader(const load_context& ctx) {
         pause(ctx, 500ms);
         continue;
       }
-      if (!last_id.empty())
-        ctx.out->hub_resumes.fetch_add(1, std::memory_order_relaxed);
-      auto until = steady_clock::now() + milliseconds{1000 + rng() % 4000};
+      if (resumes && !extra.empty())
+        resumes->fetch_add(1, std::memory_order_relaxed);
+      auto until =
+          steady_clock::now() + min + milliseconds{rng() % static_cast<unsigned>(spread.count())};
       std::size_t seen = 0;
       while (!stopped(ctx) && !s.closed() && steady_clock::now() < until) {
         s.pump(50ms);
-        for (; seen < s.events().size(); ++seen) {
-          const auto& ev = s.events()[seen];
-          if (ev.type != "tick")
-            continue;
-          auto n = std::strtoull(ev.data.c_str(), nullptr, 10);
-          auto pos = actors::parse_event_id(ev.last_id);
-          if (!pos)
-            ctx.out->fail(target + ": event id '" + ev.last_id + "'");
-          else if (last_n != 0 && n != last_n + 1)
-            ctx.out->fail(target + ": event " + std::to_string(n) + " (id " + ev.last_id +
-                          ") after " + std::to_string(last_n) + " (id " + last_id + ")" +
-                          (n <= last_n ? ": repeated" : ": lost the ones between"));
-          else if (last_pos && !later(*pos, *last_pos))
-            ctx.out->fail(target + ": id " + ev.last_id + " after " + last_id);
-          last_n = n;
-          last_pos = pos;
-          last_id = ev.last_id;
-          ctx.out->hub_events.fetch_add(1, std::memory_order_relaxed);
-        }
+        for (; seen < s.events().size(); ++seen)
+          if (s.events()[seen].type != "pode.open")
+            take(s.events()[seen]);
       }
       if (s.closed() && !stopped(ctx))
         ctx.out->fail(target + ": the node closed a reading subscriber's stream");
@@ -478,56 +468,64 @@ void hub_reader(const load_context& ctx) {
   }
 }
 
+} // namespace
+
+void hub_reader(const load_context& ctx) {
+  auto target = "/sse/" + ctx.hub_group;
+  std::string last_id;
+  std::uint64_t last_n = 0;
+  std::optional<actors::sse_position> last_pos;
+  follow_resuming(
+      ctx, target, 1000ms, 4000ms, last_id,
+      [&](const test::sse_message& ev) {
+        if (ev.type != "tick")
+          return;
+        auto n = std::strtoull(ev.data.c_str(), nullptr, 10);
+        auto pos = actors::parse_event_id(ev.last_id);
+        if (!pos)
+          ctx.out->fail(target + ": event id '" + ev.last_id + "'");
+        else if (last_n != 0 && n != last_n + 1)
+          ctx.out->fail(target + ": event " + std::to_string(n) + " (id " + ev.last_id +
+                        ") after " + std::to_string(last_n) + " (id " + last_id + ")" +
+                        (n <= last_n ? ": repeated" : ": lost the ones between"));
+        else if (last_pos && !later(*pos, *last_pos))
+          ctx.out->fail(target + ": id " + ev.last_id + " after " + last_id);
+        last_n = n;
+        last_pos = pos;
+        last_id = ev.last_id;
+        ctx.out->hub_events.fetch_add(1, std::memory_order_relaxed);
+      },
+      &ctx.out->hub_resumes);
+}
+
 void group_reader(const load_context& ctx, const std::string& target) {
-  std::mt19937_64 rng{ctx.seed};
   std::string last_id;
   std::optional<actors::sse_position> last_pos;
   std::unordered_set<std::string> completed;
-  while (!stopped(ctx)) {
-    std::string extra = last_id.empty() ? "" : "Last-Event-ID: " + last_id + "\r\n";
-    try {
-      test::sse_stream s{ctx.port, target, extra};
-      if (!s.read_head(5s) || s.status() != 200) {
-        ctx.out->fail("GET " + target + " answered " + std::to_string(s.status()));
-        pause(ctx, 500ms);
-        continue;
-      }
-      auto until = steady_clock::now() + milliseconds{2000 + rng() % 4000};
-      std::size_t seen = 0;
-      while (!stopped(ctx) && !s.closed() && steady_clock::now() < until) {
-        s.pump(50ms);
-        for (; seen < s.events().size(); ++seen) {
-          const auto& ev = s.events()[seen];
-          if (ev.type == "pode.open")
-            continue;
-          auto pos = actors::parse_event_id(ev.last_id);
-          // A group outlives its idle time only while it has subscribers or events: when it
-          // stopped and came back, its new epoch is later and the numbering starts over.
-          if (!pos || (last_pos && !later(*pos, *last_pos))) {
-            ctx.out->fail(target + ": id '" + ev.last_id + "' after '" + last_id + "'");
-          } else if (ev.type == "pode.taskCompleted") {
-            boost::system::error_code ec;
-            auto data = json::parse(ev.data, ec);
-            auto id = !ec && data.is_object() ? text_of(data.as_object(), "Id") : std::string{};
-            if (id.empty() || !completed.insert(id).second)
-              ctx.out->fail(target + ": a second pode.taskCompleted for task '" + id + "'");
-          }
-          if (pos) {
-            last_pos = pos;
-            last_id = ev.last_id;
-          }
-          ctx.out->group_events.fetch_add(1, std::memory_order_relaxed);
+  follow_resuming(
+      ctx, target, 2000ms, 4000ms, last_id,
+      [&](const test::sse_message& ev) {
+        auto pos = actors::parse_event_id(ev.last_id);
+        // A group outlives its idle time only while it has subscribers or events: when it
+        // stopped and came back, its new epoch is later and the numbering starts over.
+        if (!pos || (last_pos && !later(*pos, *last_pos))) {
+          ctx.out->fail(target + ": id '" + ev.last_id + "' after '" + last_id + "'");
+        } else if (ev.type == "pode.taskCompleted") {
+          boost::system::error_code ec;
+          auto data = json::parse(ev.data, ec);
+          auto id = !ec && data.is_object() ? text_of(data.as_object(), "Id") : std::string{};
+          if (id.empty() || !completed.insert(id).second)
+            ctx.out->fail(target + ": a second pode.taskCompleted for task '" + id + "'");
+          if (completed.size() > 100'000)
+            completed.clear(); // bounded: older tasks' events are far behind the ring by now
         }
-      }
-      if (s.closed() && !stopped(ctx))
-        ctx.out->fail(target + ": the node closed a reading subscriber's stream");
-      if (completed.size() > 100'000)
-        completed.clear(); // bounded: older tasks' events are far behind the ring by now
-    } catch (const std::exception& e) {
-      ctx.out->fail(target + ": " + e.what());
-      pause(ctx, 500ms);
-    }
-  }
+        if (pos) {
+          last_pos = pos;
+          last_id = ev.last_id;
+        }
+        ctx.out->group_events.fetch_add(1, std::memory_order_relaxed);
+      },
+      nullptr);
 }
 
 // -- abuse --------------------------------------------------------------------------------------
