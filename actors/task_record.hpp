@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace herald::actors {
 
@@ -69,6 +70,12 @@ struct callback_options;
 
 /// Where a task's callback goes: its URL (fixed, or from its request) and its route's options.
 struct callback_target {
+  // A constructor, not only an aggregate: clang before 16 has no make_shared(url, options) of
+  // an aggregate (parenthesised aggregate initialisation).
+  callback_target() = default;
+  callback_target(std::string u, std::shared_ptr<const callback_options> o)
+      : url(std::move(u)), options(std::move(o)) {}
+
   std::string url;
   std::shared_ptr<const callback_options> options;
 };

@@ -666,7 +666,8 @@ void answer_all(registry_actor* self, std::vector<hit> hits,
       ids.push_back(id);
     self->request(sup, caf::infinite, position_atom::value, std::move(ids))
         .then(
-            [g, items](const std::vector<std::size_t>& positions) {
+            // (An init-capture: clang before 16 cannot capture a structured binding.)
+            [g, items = items](const std::vector<std::size_t>& positions) {
               for (std::size_t i = 0; i < items.size() && i < positions.size(); ++i)
                 if (positions[i] != 0)
                   g->out[items[i].first].as_object()["QueuePosition"] = positions[i];
