@@ -465,11 +465,17 @@ void session::finish_stream() {
 
 void session::linger() {
   // Half-close, then read until the peer closes too (or a bound hits), so that our last
-  // answer is not destroyed by a reset.
+  // answer is not destroyed by a reset. The deadline is set once, here: were each read to
+  // move it, a peer sending a byte a second would hold the connection until `linger_bytes`,
+  // days after its 408.
   error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_send, ignored);
   set_deadline(phase::lingering, linger_time);
   buffer_.clear();
+  drop_until_closed();
+}
+
+void session::drop_until_closed() {
   auto space = buffer_.prepare(16 * 1024);
   socket_.async_read_some(space, [self = shared_from_this()](error_code ec, std::size_t n) {
     if (self->closed_)
@@ -480,7 +486,7 @@ void session::linger() {
       return;
     }
     self->buffer_.clear();
-    self->linger();
+    self->drop_until_closed();
   });
 }
 

@@ -159,6 +159,8 @@ class session : public std::enable_shared_from_this<session> {
   void end_stream_after(shared_bytes last);
   void finish_stream();
   void linger();
+  /// Reads and drops what the peer sends until it closes or `linger_bytes` have come.
+  void drop_until_closed();
   void do_close();
   /// True once this session or its whole listener is draining.
   bool draining() const noexcept;
